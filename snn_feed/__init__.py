@@ -1,0 +1,3 @@
+"""snn-feed: keeps a spiking-neural-network arXiv reading log up to date."""
+
+__version__ = "0.1.0"

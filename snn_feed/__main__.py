@@ -1,0 +1,3 @@
+from snn_feed.cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""arXiv as a source of papers: the `arxiv` package's paging and Atom parser, made safe to run
+unattended.
+
+The package (4.x) gives us the query model, paging and a good lxml parser, but it sends requests
+without a timeout, retries at once without backing off, ignores Retry-After, takes a truncated
+document for a short page, and ends silently when the first page comes back empty even though
+arXiv said there are results. `PoliteClient` replaces the one method that fetches a page and
+keeps everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+import arxiv
+import requests
+from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from snn_feed import __version__
+from snn_feed.config import ArxivSettings
+from snn_feed.errors import FetchError
+from snn_feed.records import Paper
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"snn-feed/{__version__} (arXiv SNN reading log)"
+MAX_RETRY_AFTER_SECONDS = 300.0
+"""A Retry-After longer than this is not waited out: the sync fails and the next one retries."""
+BACKOFF_CAP_SECONDS = 120.0
+
+
+class TransientFetchError(FetchError):
+    """A page request that may succeed if tried again (timeout, 5xx, 429, empty or cut page)."""
+
+    def __init__(self, message: str, *, url: str, retry_after: float | None = None) -> None:
+        super().__init__(message, url=url)
+        self.retry_after = retry_after
+        """Seconds the server asked us to wait (HTTP Retry-After), if it said."""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+
+
+class PoliteClient(arxiv.Client):
+    """An `arxiv.Client` whose every request has a timeout, bounded named retries with backoff,
+    honours Retry-After, and keeps one request per `delay_seconds` over one connection."""
+
+    def __init__(
+        self,
+        settings: ArxivSettings,
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(
+            page_size=settings.page_size,
+            delay_seconds=settings.delay_seconds,
+            num_retries=settings.retries,
+        )
+        self.query_url_format = settings.api_url.rstrip("?") + "?{}"
+        self._session = session or requests.Session()
+        self._timeout = settings.timeout_seconds
+        self._sleep = sleep
+        self._backoff = settings.backoff_seconds
+        self._last_request_at: float | None = None
+        self.requests_made = 0
+        """Page requests sent, retries included (for the summary and benchmarks)."""
+
+    def _wait(self, state: RetryCallState) -> float:
+        err = state.outcome.exception() if state.outcome else None
+        backoff = min(self._backoff * 2 ** (state.attempt_number - 1), BACKOFF_CAP_SECONDS)
+        if isinstance(err, TransientFetchError) and err.retry_after is not None:
+            return max(err.retry_after, backoff if err.retry_after == 0 else 0.0)
+        return backoff
+
+    def _parse_feed(
+        self, url: str, first_page: bool = True, _try_index: int = 0
+    ) -> _feed.ParsedFeed:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.num_retries + 1),
+            wait=self._wait,
+            sleep=self._sleep,
+            retry=retry_if_exception_type(TransientFetchError),
+            reraise=True,
+            before_sleep=lambda s: log.warning(
+                "arXiv request failed (attempt %d of %d): %s; retrying",
+                s.attempt_number,
+                self.num_retries + 1,
+                s.outcome.exception() if s.outcome else "?",
+            ),
+        )
+        attempts = 0
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    return self._fetch_page(url, first_page)
+        except FetchError as err:
+            err.attempts = attempts
+            if isinstance(err, TransientFetchError):
+                raise FetchError(
+                    f"arXiv: {err} (gave up after {attempts} attempts)", url=url, attempts=attempts
+                ) from err
+            raise
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _polite_pause(self) -> None:
+        if self._last_request_at is None:
+            return
+        remaining = self.delay_seconds - (time.monotonic() - self._last_request_at)
+        if remaining > 0:
+            self._sleep(remaining)
+
+    def _fetch_page(self, url: str, first_page: bool) -> _feed.ParsedFeed:
+        self._polite_pause()
+        self.requests_made += 1
+        log.info("GET %s", url)
+        try:
+            resp = self._session.get(url, headers={"User-Agent": USER_AGENT}, timeout=self._timeout)
+        except requests.Timeout as err:
+            raise TransientFetchError(f"no answer within {self._timeout:g} s", url=url) from err
+        except requests.ConnectionError as err:
+            raise TransientFetchError(f"cannot connect ({_reason(err)})", url=url) from err
+        finally:
+            self._last_request_at = time.monotonic()
+
+        status = resp.status_code
+        if status == 429 or status >= 500:
+            delay = _retry_after(resp.headers.get("Retry-After"))
+            if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
+                raise FetchError(f"arXiv asks to wait {delay:.0f} s (HTTP {status})", url=url)
+            raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
+        if status != 200:
+            # arXiv reports a bad query as an Atom feed with one entry titled "Error".
+            detail = _error_entry(resp.content) or resp.reason or "request refused"
+            raise FetchError(f"arXiv refused the query: HTTP {status}: {detail}", url=url)
+
+        if not resp.content.rstrip().endswith(b"</feed>"):
+            raise TransientFetchError("the response was cut short", url=url)
+        feed = _feed.parse(resp.content)
+        if feed.malformed:
+            raise TransientFetchError(f"the response is not valid XML ({feed.error})", url=url)
+        if not feed.results and (not first_page or feed.header.total_results > 0):
+            raise TransientFetchError(
+                f"empty page although arXiv reports {feed.header.total_results} results", url=url
+            )
+        return feed
+
+
+def _reason(err: requests.ConnectionError) -> str:
+    text = str(err.args[0]) if err.args else str(err)
+    match = re.search(r"\[Errno -?\d+\] ([^')]+)", text)
+    return match.group(1) if match else type(err).__name__
+
+
+def _error_entry(content: bytes) -> str | None:
+    feed = _feed.parse(content)
+    for result in feed.results:
+        if result.title.strip() == "Error":
+            return result.summary.strip()
+    return None
+
+
+_VERSION = re.compile(r"v(\d+)$")
+
+
+def to_paper(result: arxiv.Result) -> Paper:
+    """An `arxiv.Result` as our plain record, with the version split off the id."""
+    short = result.get_short_id()
+    match = _VERSION.search(short)
+    return Paper(
+        arxiv_id=short[: match.start()] if match else short,
+        version=int(match.group(1)) if match else 1,
+        title=" ".join(result.title.split()),
+        authors=[a.name.strip() for a in result.authors],
+        abstract=" ".join(result.summary.split()),
+        categories=list(result.categories),
+        primary_category=result.primary_category,
+        published=result.published,
+        updated=result.updated,
+        comment=result.comment,
+        journal_ref=result.journal_ref,
+        doi=result.doi,
+    )
+
+
+def search(client: PoliteClient, query: str, *, max_results: int | None = None) -> Iterator[Paper]:
+    """Every paper matching `query`, oldest submission first.
+
+    Ascending submission order keeps paging stable while arXiv adds papers: new ones join the
+    end instead of shifting the pages we have not read yet.
+    """
+    request = arxiv.Search(
+        query=query,
+        max_results=max_results,
+        sort_by=arxiv.SortCriterion.SubmittedDate,
+        sort_order=arxiv.SortOrder.Ascending,
+    )
+    for result in client.results(request):
+        yield to_paper(result)

@@ -1,0 +1,283 @@
+"""Configuration: one TOML file, every key overridable from the environment, validated on load.
+
+Found via `--config PATH`, then `$SNN_FEED_CONFIG`, then `./config.toml`; without any file the
+defaults below apply. `SNN_FEED_<SECTION>__<KEY>=value` overrides a key (values are read as TOML
+literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work, else as plain strings).
+Relative paths are resolved against the folder of the config file (or the working folder when
+there is none), so a cron job started from `$HOME` finds the same files as you do.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from snn_feed.errors import ConfigError
+
+ENV_PREFIX = "SNN_FEED_"
+ENV_CONFIG = "SNN_FEED_CONFIG"
+
+DEFAULT_KEYWORDS = [
+    "spiking neural network",
+    "spiking neural networks",
+    "spiking neuron",
+    "spiking neurons",
+    "spiking neural P system",
+    "spiking transformer",
+    "SNN",
+    "SNNs",
+    "neuromorphic",
+    "spike-timing-dependent plasticity",
+    "STDP",
+    "leaky integrate-and-fire",
+    "surrogate gradient",
+    "event camera",
+    "event-based camera",
+    "dynamic vision sensor",
+    "liquid state machine",
+]
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class FeedSettings(_Section):
+    keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS), min_length=1)
+    """Phrases searched in titles and abstracts (one combined arXiv query)."""
+    exclude: list[str] = Field(default_factory=list)
+    """Negative phrases: a paper whose title or abstract has one is skipped."""
+    categories: list[str] = Field(default_factory=list)
+    """Optional arXiv category filter, e.g. ["cs.NE", "cs.LG"]; empty means all."""
+
+    @field_validator("keywords", "exclude", "categories")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        cleaned = [v.strip() for v in value]
+        if any(not v for v in cleaned):
+            raise ValueError("entries must not be empty")
+        if any('"' in v for v in cleaned):
+            raise ValueError("entries must not contain double quotes")
+        return cleaned
+
+
+class ArxivSettings(_Section):
+    api_url: str = "https://export.arxiv.org/api/query"
+    """arXiv's export API; override for a mirror or a test server."""
+    page_size: int = Field(default=200, ge=1, le=2000)
+    """Results per request (arXiv serves at most 2000)."""
+    delay_seconds: float = Field(default=3.0, ge=0)
+    """Pause between requests: arXiv asks for one request every 3 seconds."""
+    timeout_seconds: PositiveFloat = 30.0
+    """Timeout of each request (connect and read)."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Retries of one page request after a timeout, connection error, 5xx/429 or empty page."""
+    backoff_seconds: float = Field(default=5.0, ge=0)
+    """First wait before a retry; it doubles each retry (Retry-After wins when longer)."""
+    lookback_days: int = Field(default=5, ge=0, le=60)
+    """Window overlap before the last successful sync, so late-indexed papers are not missed."""
+
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///data/snn-feed.sqlite3"
+    """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
+
+
+class TranslateSettings(_Section):
+    backend: Literal["google", "libre", "mymemory", "none"] = "google"
+    """Translation engine; `none` writes papers without a Chinese abstract."""
+    url: str | None = None
+    """Base-URL override of the engine (self-hosted LibreTranslate, a proxy, a test server)."""
+    api_key: str | None = Field(default=None, repr=False)
+    """Engine API key; prefer the environment: SNN_FEED_TRANSLATE__API_KEY."""
+    target: str = "zh-CN"
+    """Target language."""
+    timeout_seconds: PositiveFloat = 30.0
+    """Deadline of one translation request."""
+    retries: int = Field(default=2, ge=0, le=10)
+    """Retries of one failed translation request before the paper is left pending."""
+    email: str | None = None
+    """MyMemory: an e-mail address raises its free daily quota."""
+
+
+class LogSettings(_Section):
+    path: str = "data/SNN_arxiv_daily/README.md"
+    """The Markdown log; created (with a git repository) when it does not exist."""
+    timezone: str = "America/New_York"
+    """Time zone of the day a paper is logged, which decides its month section."""
+    intro: str = (
+        "# SNN arXiv daily\n\nSpiking neural network papers from arXiv, with Chinese abstracts.\n"
+    )
+    """Text of a newly created log, above the first month."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
+
+
+class GitSettings(_Section):
+    commit: bool = True
+    """Commit the log after writing it."""
+    push: bool = False
+    """Push the commit to `remote` afterwards."""
+    remote: str = "origin"
+    message: str = "arxiv {date}: {count} new papers"
+    """Commit message; {date} and {count} are filled in."""
+    author_name: str = "snn-feed"
+    author_email: str = "snn-feed@localhost"
+    timeout_seconds: PositiveFloat = 120.0
+    """Deadline of each git command (a push may wait on the network)."""
+
+    @field_validator("message")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            value.format(date="2000-01-01", count=1)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"bad template: only {{date}} and {{count}} are known ({err})"
+            ) from err
+        return value
+
+
+class SyncSettings(_Section):
+    lock_file: str = "data/snn-feed.lock"
+    """Lock shared by every snn-feed process using this configuration."""
+    lock_timeout_seconds: float = Field(default=0.0, ge=0)
+    """How long a sync waits for another one to finish before it exits busy (status 4)."""
+
+
+class Settings(_Section):
+    feed: FeedSettings = Field(default_factory=FeedSettings)
+    arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+    git: GitSettings = Field(default_factory=GitSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    """Folder that relative paths are resolved against."""
+
+    def resolve(self, path: str) -> Path:
+        """A configured path made absolute against the config file's folder."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def log_path(self) -> Path:
+        return self.resolve(self.log.path)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.resolve(self.sync.lock_file)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made absolute."""
+        url = self.database.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:":
+            return prefix + str(self.resolve(url[len(prefix) :]))
+        return url
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
+    """The config file in force: `--config`, then $SNN_FEED_CONFIG, then ./config.toml."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"config: file not found: {path}")
+        return path
+    from_env = os.environ.get(ENV_CONFIG)
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise ConfigError(f"config: file not found: {path} (from ${ENV_CONFIG})")
+        return path
+    local = Path("config.toml")
+    return local if local.is_file() else None
+
+
+def _env_value(raw: str) -> Any:
+    """Read an override as a TOML literal when it is one (numbers, booleans, lists)."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, dict[str, Any]]:
+    """SNN_FEED_<SECTION>__<KEY> variables as a nested dict."""
+    result: dict[str, dict[str, Any]] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_CONFIG:
+            continue
+        section, sep, key = name[len(ENV_PREFIX) :].partition("__")
+        if not sep or not section or not key:
+            raise ConfigError(f"config: ${name}: expected SNN_FEED_<SECTION>__<KEY>")
+        result.setdefault(section.lower(), {})[key.lower()] = _env_value(raw)
+    return result
+
+
+def _merge(base: dict[str, Any], extra: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    merged = dict(base)
+    for section, values in extra.items():
+        current = merged.get(section)
+        merged[section] = {**current, **values} if isinstance(current, dict) else values
+    return merged
+
+
+def _one_line(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"config: unknown key {key} ({source})"
+    value = first.get("input")
+    shown = "" if key.endswith("api_key") or isinstance(value, dict) else f" (got {value!r})"
+    return f"config: {key}: {first['msg']}{shown} ({source})"
+
+
+def load_settings(
+    explicit: str | os.PathLike[str] | None = None,
+    environ: dict[str, str] | os._Environ[str] | None = None,
+) -> Settings:
+    """Load, merge and validate the configuration; raise ConfigError with a one-line message."""
+    environ = os.environ if environ is None else environ
+    path = find_config_file(explicit)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"config: cannot read {path}: {err}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config: {path} is not valid TOML: {err}") from err
+    source = str(path) if path else "defaults"
+    if "base_dir" in data:
+        raise ConfigError(f"config: unknown key base_dir ({source})")
+    merged = _merge(data, env_overrides(environ))
+    base_dir = path.resolve().parent if path else Path.cwd()
+    try:
+        return Settings.model_validate({**merged, "base_dir": base_dir})
+    except ValidationError as err:
+        raise ConfigError(_one_line(err, source)) from None

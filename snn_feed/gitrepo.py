@@ -1,0 +1,83 @@
+"""The git side: commit the log file, and only the log file, for review.
+
+git runs as a subprocess with an argument list (never a shell string) and a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+from snn_feed.config import GitSettings
+from snn_feed.errors import GitError
+
+log = logging.getLogger(__name__)
+
+
+class GitRepo:
+    """The repository holding the log, found from the log's folder."""
+
+    def __init__(self, log_path: Path, settings: GitSettings) -> None:
+        self.log_path = log_path.resolve()
+        self.settings = settings
+        self.folder = self.log_path.parent
+
+    def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            result = subprocess.run(
+                ["git", *args],
+                cwd=self.folder,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=self.settings.timeout_seconds,
+                check=False,
+            )
+        except FileNotFoundError as err:
+            raise GitError("git: the git program is not installed") from err
+        except subprocess.TimeoutExpired as err:
+            raise GitError(
+                f"git {args[0]}: no answer within {self.settings.timeout_seconds:g} s"
+            ) from err
+        if check and result.returncode != 0:
+            reason = (result.stderr or result.stdout).strip().splitlines()
+            raise GitError(f"git {args[0]} failed: {reason[-1] if reason else result.returncode}")
+        return result
+
+    def is_repository(self) -> bool:
+        if not self.folder.is_dir():
+            return False
+        return self._git("rev-parse", "--is-inside-work-tree", check=False).returncode == 0
+
+    def init(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._git("init", "--quiet")
+
+    def log_changed(self) -> bool:
+        """Whether the log differs from the last commit (or is not committed yet)."""
+        out = self._git("status", "--porcelain", "--", str(self.log_path)).stdout
+        return bool(out.strip())
+
+    def commit_log(self, message: str) -> str:
+        """Commit the log file alone; other staged or modified files are left as they are."""
+        name, email = self.settings.author_name, self.settings.author_email
+        identity = [
+            "-c", f"user.name={self._config('user.name') or name}",
+            "-c", f"user.email={self._config('user.email') or email}",
+        ]  # fmt: skip
+        path = str(self.log_path)
+        self._git("add", "--", path)
+        self._git(
+            *identity, "commit", "--quiet",
+            f"--author={name} <{email}>", "-m", message, "--only", "--", path,
+        )  # fmt: skip
+        return self._git("rev-parse", "HEAD").stdout.strip()
+
+    def _config(self, key: str) -> str:
+        return self._git("config", "--get", key, check=False).stdout.strip()
+
+    def push(self) -> None:
+        self._git("push", "--quiet", self.settings.remote, "HEAD")

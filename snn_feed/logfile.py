@@ -1,0 +1,133 @@
+"""The Markdown log as a file: which papers it already holds, where new entries go, and an
+atomic write. Only insertion is ever done: existing bytes are never changed or moved
+relative to each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from snn_feed.errors import LogFileError
+from snn_feed.render import month_heading
+
+_NEW_ID = r"\d{4}\.\d{4,5}"
+_OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+_URL_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
+_BARE_ID = re.compile(rf"(?<![\w.]){_NEW_ID}(?![\d])")
+_MONTH = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
+_DATED_H2 = re.compile(r"^##[ \t]+\d{4}\.")
+_BOUNDARY = re.compile(r"^#{1,2}(?:[ \t]|$)")
+
+
+def ids_in(text: str) -> set[str]:
+    """Versionless arXiv ids that appear anywhere in the log: in abs/pdf links or bare."""
+    found = {m.group(1) for m in _URL_ID.finditer(text)}
+    found.update(m.group(0) for m in _BARE_ID.finditer(text))
+    return found
+
+
+def newline_of(text: str) -> str:
+    """The file's own line ending, so inserted lines match it."""
+    return "\r\n" if "\r\n" in text[:4096] else "\n"
+
+
+def insert_entries(
+    text: str, year: int, month: int, entries: Sequence[str], intro: str = ""
+) -> str:
+    """`text` with `entries` added at the end of the `## YYYY.MM` section.
+
+    Without that section a new one goes above the newest dated section (below the intro), or
+    at the end when the log has none. An empty `text` starts from `intro`.
+    """
+    if not entries:
+        return text
+    nl = newline_of(text) if text else "\n"
+    if not text:
+        text = intro.replace("\n", nl)
+    lines = text.splitlines(keepends=True)
+    body = (nl + nl).join(entries) + nl
+
+    target = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if (m := _MONTH.match(line.rstrip("\r\n")))
+            and (int(m.group(1)), int(m.group(2))) == (year, month)
+        ),
+        None,
+    )
+    if target is not None:
+        end = next(
+            (i for i in range(target + 1, len(lines)) if _BOUNDARY.match(lines[i])), len(lines)
+        )
+        last = end - 1
+        while last > target and not lines[last].strip():
+            last -= 1
+        offset = sum(len(line) for line in lines[: last + 1])
+        lead = nl if lines[last].endswith(("\n", "\r")) else nl + nl
+        return text[:offset] + lead + body + text[offset:]
+
+    section = month_heading(year, month) + nl + nl + body + nl
+    first_dated = next((i for i, line in enumerate(lines) if _DATED_H2.match(line)), None)
+    if first_dated is not None:
+        offset = sum(len(line) for line in lines[:first_dated])
+        return text[:offset] + section + text[offset:]
+    if not text:
+        return section
+    lead = "" if text.endswith(nl + nl) else (nl if text.endswith(nl) else nl + nl)
+    return text + lead + section
+
+
+def read_log(path: Path) -> str:
+    """The log's text, with any undecodable bytes kept as they are for the round trip."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        return ""
+    except OSError as err:
+        raise LogFileError(f"cannot read the log {path}: {err.strerror}") from err
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0666 minus umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` all at once: a crash leaves the old file or the new one."""
+    data = text.encode("utf-8", errors="surrogateescape")
+    folder = path.parent
+    tmp_name = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.chmod(tmp_name, _mode_for(path))
+        os.replace(tmp_name, path)
+        tmp_name = None
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as err:
+        raise LogFileError(
+            f"cannot write the log {path}: {err.strerror or err}; the old file is unchanged"
+        ) from err
+    finally:
+        if tmp_name is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)

@@ -1,0 +1,71 @@
+"""Plain records passed between the stages; no I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper's metadata, as arXiv reported it."""
+
+    arxiv_id: str
+    """Versionless id: `2611.01234` or `cs/0101001`."""
+    version: int
+    title: str
+    authors: list[str]
+    abstract: str
+    categories: list[str]
+    primary_category: str
+    published: datetime
+    """First version's submission time (UTC)."""
+    updated: datetime
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0] if self.authors else ""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """What the Markdown log needs to render one paper."""
+
+    arxiv_id: str
+    score: int
+    first_author: str
+    title: str
+    abstract_zh: str
+    code_url: str | None = None
+
+
+@dataclass
+class SyncSummary:
+    """Counts reported at the end of a sync, in the order users read them."""
+
+    found: int = 0
+    """Entries arXiv returned for the window."""
+    new: int = 0
+    """Relevant papers not seen before."""
+    translated: int = 0
+    written: int = 0
+    pending: int = 0
+    """Papers stored but not yet in the log (translation failed or not yet run)."""
+    commit: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = (
+            f"found {self.found}, new {self.new}, translated {self.translated}, "
+            f"written {self.written}, pending {self.pending}"
+        )
+        if self.commit:
+            text += f"; committed {self.commit[:10]}"
+        return text

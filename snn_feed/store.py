@@ -1,0 +1,289 @@
+"""All storage: papers with their pipeline state, and the record of each sync run.
+
+A paper is stored once per versionless arXiv id. Its `state` moves forward only
+(fetched -> translated -> written -> committed), and each move is committed in the same
+transaction as the step's effect is recorded, so a run that stops anywhere is finished by the
+next one without doing anything twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from snn_feed.records import Paper
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored as UTC and read back time-zone aware (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class PaperState(enum.StrEnum):
+    FETCHED = "fetched"
+    TRANSLATED = "translated"
+    WRITTEN = "written"
+    COMMITTED = "committed"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PaperRow(Base):
+    __tablename__ = "papers"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON)
+    abstract: Mapped[str] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    primary_category: Mapped[str] = mapped_column(String(64))
+    published: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[int] = mapped_column(Integer)
+    code_url: Mapped[str | None] = mapped_column(String(255))
+
+    state: Mapped[str] = mapped_column(String(16), index=True, default=PaperState.FETCHED)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    abstract_zh: Mapped[str | None] = mapped_column(Text)
+    translation_engine: Mapped[str | None] = mapped_column(String(32))
+    translate_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    log_month: Mapped[str | None] = mapped_column(String(16))
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    command: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    """running, done, partial or failed."""
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    translated: Mapped[int] = mapped_column(Integer, default=0)
+    written: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with SQLite set up for one writer and concurrent readers."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    """The one place that reads and writes the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # -- papers ---------------------------------------------------------------------------
+
+    def add_papers(self, scored: Iterable[tuple[Paper, int, str | None]]) -> list[str]:
+        """Store a batch of (paper, score, code URL) in one transaction; return the new ids.
+
+        A paper already stored keeps its state: a newer version refreshes its metadata but
+        never sends it through translation or the log again.
+        """
+        batch = list(scored)
+        if not batch:
+            return []
+        ids = [p.arxiv_id for p, _, _ in batch]
+        new: list[str] = []
+        with self.session() as s, s.begin():
+            known = {
+                row.arxiv_id: row
+                for row in s.scalars(select(PaperRow).where(PaperRow.arxiv_id.in_(ids)))
+            }
+            for paper, score, code in batch:
+                row = known.get(paper.arxiv_id)
+                if row is None:
+                    row = PaperRow(
+                        arxiv_id=paper.arxiv_id,
+                        state=PaperState.FETCHED,
+                        first_seen=now(),
+                        translate_attempts=0,
+                    )
+                    _copy_metadata(row, paper, score, code)
+                    s.add(row)
+                    known[paper.arxiv_id] = row
+                    new.append(paper.arxiv_id)
+                elif paper.version > row.version:
+                    _copy_metadata(row, paper, score, code)
+        return new
+
+    def get(self, arxiv_id: str) -> PaperRow | None:
+        with self.session() as s:
+            return s.get(PaperRow, arxiv_id)
+
+    def in_state(self, state: PaperState) -> list[PaperRow]:
+        """Papers in `state`, oldest submission first."""
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state == state)
+                .order_by(PaperRow.published, PaperRow.arxiv_id)
+            )
+            return list(s.scalars(query))
+
+    def save_translation(self, arxiv_id: str, text: str, engine: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id == arxiv_id, PaperRow.state == PaperState.FETCHED)
+                .values(
+                    abstract_zh=text,
+                    translation_engine=engine,
+                    translated_at=now(),
+                    state=PaperState.TRANSLATED,
+                    last_error=None,
+                    translate_attempts=PaperRow.translate_attempts + 1,
+                )
+            )
+
+    def record_translation_failure(self, arxiv_id: str, error: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id == arxiv_id)
+                .values(last_error=error, translate_attempts=PaperRow.translate_attempts + 1)
+            )
+
+    def mark_written(self, ids: Sequence[str], month: str | None) -> None:
+        """Record papers as present in the log file (`month` None: found there already)."""
+        if not ids:
+            return
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(
+                    PaperRow.arxiv_id.in_(ids),
+                    PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED]),
+                )
+                .values(state=PaperState.WRITTEN, written_at=now(), log_month=month)
+            )
+
+    def mark_committed(self, ids: Sequence[str], sha: str | None) -> None:
+        if not ids:
+            return
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state == PaperState.WRITTEN)
+                .values(state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha)
+            )
+
+    def count_unwritten(self) -> int:
+        with self.session() as s:
+            query = select(func.count()).where(
+                PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED])
+            )
+            return int(s.scalar(query.select_from(PaperRow)) or 0)
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.session() as s, s.begin():
+            run = SyncRun(command=command, started_at=now(), outcome="running")
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, outcome: str, **values: Any) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(outcome=outcome, finished_at=now(), **values)
+            )
+
+    def last_successful_window_end(self) -> datetime | None:
+        """End of the submission window of the last sync that fetched without error."""
+        with self.session() as s:
+            query = (
+                select(SyncRun.window_end)
+                .where(SyncRun.outcome.in_(["done", "partial"]), SyncRun.window_end.is_not(None))
+                .order_by(SyncRun.window_end.desc())
+                .limit(1)
+            )
+            return s.scalar(query)
+
+
+def _copy_metadata(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
+    row.version = paper.version
+    row.title = paper.title
+    row.authors = list(paper.authors)
+    row.abstract = paper.abstract
+    row.categories = list(paper.categories)
+    row.primary_category = paper.primary_category
+    row.published = paper.published
+    row.updated = paper.updated
+    row.comment = paper.comment
+    row.journal_ref = paper.journal_ref
+    row.doi = paper.doi
+    row.score = score
+    row.code_url = code

@@ -1,0 +1,189 @@
+"""Machine translation of abstracts into Chinese, behind one small protocol.
+
+Engines come from deep-translator. It sends requests without a timeout and has its endpoints
+built in, so each call runs under a hard deadline here and the base URL can be replaced (for a
+self-hosted LibreTranslate, a proxy, or a test server). Long abstracts are split on sentence
+boundaries to fit each engine's size limit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from snn_feed.config import TranslateSettings
+from snn_feed.errors import TranslationError
+
+log = logging.getLogger(__name__)
+
+
+class Translator(Protocol):
+    """Turns English text into the target language, or raises TranslationError."""
+
+    name: str
+
+    def translate(self, text: str) -> str: ...
+
+
+# Characters per request each engine accepts (Google: 5000; MyMemory: 500 on its free tier).
+LIMITS = {"google": 4900, "libre": 4900, "mymemory": 480}
+# deep-translator's language codes differ per engine.
+_LIBRE_CODES = {"zh-cn": "zh", "zh-tw": "zt", "zh-hans": "zh", "zh-hant": "zt"}
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'\[])")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at sentence ends where possible, else at
+    spaces, else anywhere: nothing is dropped and the pieces join back to the text."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return [text] if text else []
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE.split(text):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[:cut].strip())
+            sentence = sentence[cut:].strip()
+        if current and len(current) + 1 + len(sentence) > limit:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}" if current else sentence
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p]
+
+
+def call_with_deadline(func: Callable[[], Any], seconds: float, what: str) -> Any:
+    """Run `func` in a daemon thread and give up after `seconds`.
+
+    deep-translator offers no timeout; a hung request is abandoned here (its daemon thread
+    cannot keep the process alive) instead of blocking the sync forever.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = func()
+        except BaseException as err:  # handed to the caller below, never swallowed
+            outcome["error"] = err
+
+    worker = threading.Thread(target=run, name=f"translate-{what}", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TranslationError(f"{what}: no answer within {seconds:g} s", engine=what)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _status_of(err: BaseException) -> int | None:
+    for attr in ("status_code", "status"):
+        value = getattr(err, attr, None)
+        if isinstance(value, int):
+            return value
+    match = re.search(r"\b([45]\d\d)\b", str(err))
+    return int(match.group(1)) if match else None
+
+
+def _redact(message: str) -> str:
+    """An error text without query strings (LibreTranslate sends its key as one) and short."""
+    message = re.sub(r"\?[^\s'\")]*", "?…", message)
+    message = " ".join(message.split())
+    return message[:200]
+
+
+class DeepTranslatorEngine:
+    """A deep-translator engine (google, libre, mymemory) with a deadline and a base URL."""
+
+    def __init__(self, settings: TranslateSettings) -> None:
+        self.name: str = settings.backend
+        self.settings = settings
+        self.limit = LIMITS.get(self.name, 4900)
+        self._engine = self._build()
+
+    def _build(self) -> Any:
+        from deep_translator import GoogleTranslator, LibreTranslator, MyMemoryTranslator
+
+        s = self.settings
+        if self.name == "google":
+            engine = GoogleTranslator(source="en", target=s.target)
+        elif self.name == "mymemory":
+            engine = MyMemoryTranslator(source="english", target=s.target, email=s.email)
+        elif self.name == "libre":
+            target = _LIBRE_CODES.get(s.target.lower(), s.target)
+            url = s.url.rstrip("/") + "/" if s.url else None
+            # A self-hosted LibreTranslate needs no key, but deep-translator insists on one.
+            engine = LibreTranslator(
+                source="en", target=target, api_key=s.api_key or "-", custom_url=url
+            )
+            if not s.api_key:
+                engine.api_key = None
+            return engine
+        else:
+            raise ValueError(f"not a deep-translator engine: {self.name}")
+        if s.url:
+            # deep-translator keeps these engines' endpoints in a class constant; the instance
+            # attribute is the documented-by-use way to point them elsewhere.
+            engine._base_url = s.url
+        return engine
+
+    def _once(self, piece: str) -> str:
+        result = call_with_deadline(
+            lambda: self._engine.translate(piece), self.settings.timeout_seconds, self.name
+        )
+        if not isinstance(result, str) or not result.strip():
+            raise TranslationError(f"{self.name}: empty translation", engine=self.name)
+        return result.strip()
+
+    def translate(self, text: str) -> str:
+        parts: list[str] = []
+        for piece in split_text(text, self.limit):
+            parts.append(self._with_retries(piece))
+        return "\n".join(parts)
+
+    def _with_retries(self, piece: str) -> str:
+        attempts = self.settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._once(piece)
+            except TranslationError as err:
+                error: TranslationError = err
+            except Exception as err:  # deep-translator raises many unrelated types
+                status = _status_of(err)
+                reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
+                detail = _redact(str(err))
+                reason += f": {detail}" if detail else ""
+                error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
+                if status in (400, 401, 403):
+                    raise error from err
+            if attempt < attempts:
+                log.warning("%s (attempt %d of %d); retrying", error, attempt, attempts)
+                time.sleep(min(2.0 ** (attempt - 1), 10.0))
+        raise error
+
+
+class NoTranslation:
+    """`backend = "none"`: papers are logged with no Chinese abstract."""
+
+    name = "none"
+
+    def translate(self, text: str) -> str:
+        return ""
+
+
+def make_translator(settings: TranslateSettings) -> Translator:
+    if settings.backend == "none":
+        return NoTranslation()
+    return DeepTranslatorEngine(settings)

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, running
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures"
+SEED_LOG = FIXTURES / "seed-log" / "README.md"
+
+
+@pytest.fixture(autouse=True)
+def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk to servers on 127.0.0.1 only, never through a proxy."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    for name in list(os.environ):
+        if name.startswith("SNN_FEED_"):
+            monkeypatch.delenv(name)
+
+
+def recorded(name_prefix: str) -> dict[str, Any]:
+    """A response recorded from the live arXiv API (tests/fixtures/arxiv)."""
+    (path,) = (FIXTURES / "arxiv").glob(f"{name_prefix}*.json")
+    return json.loads(path.read_text())
+
+
+def real_papers() -> list[dict[str, str]]:
+    with open(FIXTURES / "snn-papers" / "snn-papers.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def snn_entries(count: int, now: datetime, *, offset: int = 0) -> list[FakeEntry]:
+    """Real SNN titles and first authors, with abstracts written around them, submitted in
+    the hours before `now`. New-style ids of the current month so they look like today's."""
+    rows = real_papers()[offset : offset + count]
+    entries = []
+    for i, row in enumerate(rows):
+        code = f" Code is available at https://github.com/snn-lab/{i}-model." if i % 3 == 0 else ""
+        abstract = (
+            "Spiking neural networks (SNNs) promise energy-efficient computation. "
+            f"In this work we study {row['title'].rstrip('.')}, and we evaluate it on "
+            f"neuromorphic benchmarks with surrogate gradient training.{code}"
+        )
+        entries.append(
+            FakeEntry(
+                arxiv_id=f"{now:%y%m}.{10000 + offset + i:05d}",
+                title=row["title"],
+                abstract=abstract,
+                authors=[row["first_author"], "Second Author"],
+                published=now - timedelta(hours=2 + i),
+            )
+        )
+    return entries
+
+
+def off_topic_entries(now: datetime) -> list[FakeEntry]:
+    """Papers arXiv's fuzzy search may return that are not about SNNs (real titles)."""
+    return [
+        FakeEntry(
+            arxiv_id=f"{now:%y%m}.20001",
+            title="Testing Deep Learning Models: A First Comparative Study of Multiple Testing "
+            "Techniques",
+            abstract="Deep Learning (DL) has revolutionized the capabilities of vision-based "
+            "systems. We review software testing methods for DL models.",
+            authors=["Mohit Kumar Ahuja"],
+            published=now - timedelta(hours=3),
+            categories=["cs.SE"],
+        ),
+        FakeEntry(
+            arxiv_id=f"{now:%y%m}.20002",
+            title="Frequency of Hot Jupiters from the OGLE-III Transit Surveys",
+            abstract="We derive the frequencies of hot Jupiters with 3--5 day periods.",
+            authors=["Andrew Gould"],
+            published=now - timedelta(hours=4),
+            categories=["astro-ph"],
+        ),
+    ]
+
+
+@pytest.fixture
+def fake_arxiv() -> Iterator[FakeArxiv]:
+    with running(FakeArxiv()) as server:
+        yield server
+
+
+@pytest.fixture
+def fake_translator() -> Iterator[FakeTranslator]:
+    with running(FakeTranslator()) as server:
+        yield server
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture
+def log_repo(tmp_path: Path) -> Path:
+    """A git repository holding a copy of the original hand-made log, committed."""
+    repo = tmp_path / "SNN_arxiv_daily"
+    repo.mkdir()
+    shutil.copyfile(SEED_LOG, repo / "README.md")
+    git(repo, "init", "--quiet")
+    git(repo, "-c", "user.name=Owner", "-c", "user.email=owner@example.org", "add", "README.md")
+    git(repo, "-c", "user.name=Owner", "-c", "user.email=owner@example.org",
+        "commit", "--quiet", "-m", "my log")  # fmt: skip
+    return repo
+
+
+def write_config(
+    path: Path, *, arxiv_url: str, translator_url: str | None, log_path: Path, **extra: Any
+) -> Path:
+    """A config for tests: fake servers, no politeness delay, files under tmp."""
+    sections: dict[str, dict[str, Any]] = {
+        "arxiv": {"api_url": arxiv_url, "delay_seconds": 0.0, "backoff_seconds": 0.01,
+                  "timeout_seconds": 5.0, "retries": 1},
+        "database": {"url": f"sqlite:///{path.parent / 'data' / 'feed.sqlite3'}"},
+        "translate": {"backend": "google" if translator_url else "none", "retries": 0,
+                      "timeout_seconds": 5.0},
+        "log": {"path": str(log_path)},
+        "sync": {"lock_file": str(path.parent / "data" / "sync.lock")},
+    }  # fmt: skip
+    if translator_url:
+        sections["translate"]["url"] = translator_url
+    for key, value in extra.items():
+        section, _, name = key.partition("__")
+        sections.setdefault(section, {})[name] = value
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """`snn-feed ARGS` as a user runs it: a separate process."""
+    full_env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "snn_feed", *args],
+        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

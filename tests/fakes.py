@@ -1,0 +1,263 @@
+"""Local stand-ins for arXiv and the translation engines: real HTTP servers on 127.0.0.1
+speaking the services' wire formats, with scripted faults."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+
+@dataclass
+class Reply:
+    """A scripted answer: served instead of the normal one, in order, once each."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to wait before answering (longer than the client's timeout: a hang)."""
+
+
+@dataclass
+class FakeEntry:
+    """One paper as the fake arXiv serves it."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    published: datetime
+    version: int = 1
+    categories: list[str] = field(default_factory=lambda: ["cs.NE"])
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    updated: datetime | None = None
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def atom_entry(e: FakeEntry) -> str:
+    """An <entry> laid out as arXiv lays it out (wrapped title, indented abstract)."""
+    vid = f"{e.arxiv_id}v{e.version}"
+    parts = [
+        "  <entry>",
+        f"    <id>http://arxiv.org/abs/{vid}</id>",
+        f"    <title>{escape(e.title)}</title>",
+        f"    <updated>{_stamp(e.updated or e.published)}</updated>",
+        f'    <link href="https://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>',
+        f'    <link href="https://arxiv.org/pdf/{vid}" rel="related" type="application/pdf"'
+        ' title="pdf"/>',
+        f"    <summary>  {escape(e.abstract)}\n</summary>",
+    ]
+    parts += [
+        f'    <category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>'
+        for c in e.categories
+    ]
+    parts.append(f"    <published>{_stamp(e.published)}</published>")
+    if e.comment:
+        parts.append(f"    <arxiv:comment>{escape(e.comment)}</arxiv:comment>")
+    parts.append(f"    <arxiv:primary_category term={quoteattr(e.categories[0])}/>")
+    if e.journal_ref:
+        parts.append(f"    <arxiv:journal_ref>{escape(e.journal_ref)}</arxiv:journal_ref>")
+    for author in e.authors:
+        parts.append(f"    <author>\n      <name>{escape(author)}</name>\n    </author>")
+    if e.doi:
+        parts.append(f"    <arxiv:doi>{escape(e.doi)}</arxiv:doi>")
+    parts.append("  </entry>")
+    return "\n".join(parts)
+
+
+def atom_feed(entries: list[FakeEntry], total: int, start: int, per_page: int) -> bytes:
+    head = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        '<feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+        'xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">\n'
+        "  <id>https://arxiv.org/api/fake</id>\n"
+        "  <title>arXiv Query: fake</title>\n"
+        f"  <updated>{_stamp(datetime.now(UTC))}</updated>\n"
+        f"  <opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>\n"
+        f"  <opensearch:totalResults>{total}</opensearch:totalResults>\n"
+        f"  <opensearch:startIndex>{start}</opensearch:startIndex>\n"
+    )
+    body = "\n".join(atom_entry(e) for e in entries)
+    return (head + body + ("\n" if body else "") + "</feed>\n").encode("utf-8")
+
+
+_WINDOW = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
+
+
+class _Server:
+    """A ThreadingHTTPServer on 127.0.0.1 with a script of faults and a request log."""
+
+    def __init__(self) -> None:
+        self.script: list[Reply] = []
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                query = parse_qs(parts.query, keep_blank_values=True)
+                params = {k: v[-1] for k, v in query.items()}
+                if body and "json" in (self.headers.get("Content-Type") or ""):
+                    params.update(json.loads(body))
+                request = {
+                    "method": self.command,
+                    "path": parts.path,
+                    "params": params,
+                    "headers": dict(self.headers),
+                    "time": time.monotonic(),
+                }
+                with owner.lock:
+                    owner.requests.append(request)
+                    reply = owner.script.pop(0) if owner.script else None
+                if reply is None:
+                    reply = owner.answer(request)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = _handle
+            do_POST = _handle
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def answer(self, request: dict[str, Any]) -> Reply:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakeArxiv(_Server):
+    """arXiv's /api/query: filters by the query's submittedDate window, sorts, pages."""
+
+    def __init__(self, entries: list[FakeEntry] | None = None) -> None:
+        super().__init__()
+        self.entries = list(entries or [])
+        self.replay: dict[tuple[tuple[str, str], ...], Reply] = {}
+        """Recorded responses keyed by their query parameters (see `load_fixture`)."""
+        self.replayed: set[tuple[tuple[str, str], ...]] = set()
+
+    @property
+    def url(self) -> str:
+        return self.base + "/api/query"
+
+    def add_fixture(self, recorded: dict[str, Any]) -> None:
+        """Serve a response recorded from the live API for the same query parameters."""
+        query = urlsplit(recorded["url"]).query
+        key = tuple(sorted((k, v[-1]) for k, v in parse_qs(query, keep_blank_values=True).items()))
+        self.replay[key] = Reply(recorded["status_code"], recorded["body"].encode("latin-1"))
+
+    def answer(self, request: dict[str, Any]) -> Reply:
+        params = request["params"]
+        if self.replay:
+            key = tuple(sorted(params.items()))
+            if key in self.replay:
+                self.replayed.add(key)
+                return self.replay[key]
+            return Reply(404, b"no recorded response for this query")
+        query = params.get("search_query", "")
+        entries = self.entries
+        window = _WINDOW.search(query)
+        if window:
+            low, high = (
+                datetime.strptime(w, "%Y%m%d%H%M").replace(tzinfo=UTC) for w in window.groups()
+            )
+            entries = [e for e in entries if low <= e.published.replace(second=0) <= high]
+        reverse = params.get("sortOrder") == "descending"
+        entries = sorted(entries, key=lambda e: (e.published, e.arxiv_id), reverse=reverse)
+        start = int(params.get("start", 0))
+        size = int(params.get("max_results", 10))
+        page = entries[start : start + size]
+        return Reply(
+            200,
+            atom_feed(page, len(entries), start, size),
+            {"Content-Type": "application/atom+xml; charset=utf-8"},
+        )
+
+
+def fake_zh(text: str) -> str:
+    """The fake engine's deterministic 'translation': recognisably Chinese, and it keeps
+    every hostile character of the input so escaping is tested on translated text too."""
+    out = text.replace("Spiking neural networks", "脉冲神经网络").replace("spiking", "脉冲")
+    return "译文：" + out.replace(". ", "。")
+
+
+class FakeTranslator(_Server):
+    """Google's mobile page (/m), MyMemory (/get) and LibreTranslate (/translate)."""
+
+    def __init__(self, translate: Callable[[str], str] = fake_zh) -> None:
+        super().__init__()
+        self.translate = translate
+
+    def answer(self, request: dict[str, Any]) -> Reply:
+        params, path = request["params"], request["path"]
+        text = params.get("q", "")
+        if path == "/m":
+            page = (
+                "<!DOCTYPE html><html><head><title>Google Translate</title></head><body>"
+                '<div class="frame"><div class="result-container">'
+                f"{html.escape(self.translate(text))}</div></div></body></html>"
+            )
+            return Reply(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        if path == "/get":
+            data = {
+                "responseData": {"translatedText": self.translate(text), "match": 0.85},
+                "quotaFinished": False,
+                "responseStatus": 200,
+                "matches": [],
+            }
+            return Reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
+        if path.endswith("/translate"):
+            data = {"translatedText": self.translate(text)}
+            return Reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
+        return Reply(404, b"not found")
+
+
+@contextmanager
+def running(server: _Server) -> Iterator[Any]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
