@@ -19,7 +19,8 @@ from email.utils import parsedate_to_datetime
 
 import arxiv
 import requests
-from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
+from arxiv import _feed
+from lxml import etree  # the package's own Atom parser (bytes in, Results out)
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from snn_feed import __version__
@@ -33,6 +34,7 @@ USER_AGENT = f"snn-feed/{__version__} (arXiv SNN reading log)"
 MAX_RETRY_AFTER_SECONDS = 300.0
 """A Retry-After longer than this is not waited out: the sync fails and the next one retries."""
 BACKOFF_CAP_SECONDS = 120.0
+_ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 
 
 class TransientFetchError(FetchError):
@@ -98,7 +100,7 @@ class PoliteClient(arxiv.Client):
             sleep=self._sleep,
             retry=retry_if_exception_type(TransientFetchError),
             reraise=True,
-            before_sleep=lambda s: log.warning(
+            before_sleep=lambda s: log.info(
                 "arXiv request failed (attempt %d of %d): %s; retrying",
                 s.attempt_number,
                 self.num_retries + 1,
@@ -165,15 +167,20 @@ class PoliteClient(arxiv.Client):
 
 def _reason(err: requests.ConnectionError) -> str:
     text = str(err.args[0]) if err.args else str(err)
-    match = re.search(r"\[Errno -?\d+\] ([^')]+)", text)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
     return match.group(1) if match else type(err).__name__
 
 
 def _error_entry(content: bytes) -> str | None:
-    feed = _feed.parse(content)
-    for result in feed.results:
-        if result.title.strip() == "Error":
-            return result.summary.strip()
+    """The text of arXiv's error entry (<title>Error</title>), which has no <published> and so
+    is skipped by the package's parser."""
+    try:
+        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    for entry in root.iterfind("atom:entry", _ATOM):
+        if (entry.findtext("atom:title", namespaces=_ATOM) or "").strip() == "Error":
+            return " ".join((entry.findtext("atom:summary", namespaces=_ATOM) or "").split())
     return None
 
 

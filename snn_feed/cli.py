@@ -154,7 +154,13 @@ def sync(settings: Settings, since: datetime | None, no_commit: bool, dry_run: b
         for line in result.would_add:
             click.echo(f"would add: {line}")
         for message in result.summary.messages:
-            log.warning(message)
+            log.info(message)
+        if result.summary.messages:
+            click.echo(
+                f"snn-feed: {result.summary.messages[0]}"
+                + (f" (and {n} more)" if (n := len(result.summary.messages) - 1) else ""),
+                err=True,
+            )
         prefix = "sync (dry run)" if dry_run else "sync"
         click.echo(f"{prefix}: {result.summary.line()}")
         sys.exit(result.status)

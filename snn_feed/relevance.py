@@ -54,10 +54,25 @@ def _pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-]){body}(?:e?s)?(?![\w])", re.IGNORECASE)
 
 
+def _concept(keyword: str) -> str:
+    words = re.split(r"[\s\-]+", keyword.strip().lower())
+    words[-1] = re.sub(r"e?s$", "", words[-1])
+    return " ".join(words)
+
+
+def distinct(keywords: Sequence[str]) -> list[str]:
+    """Keywords with singular/plural and hyphen variants folded together (first one kept):
+    the query lists "SNN" and "SNNs" for arXiv's sake, but they are one hit here."""
+    seen: dict[str, str] = {}
+    for keyword in keywords:
+        seen.setdefault(_concept(keyword), keyword)
+    return list(seen.values())
+
+
 def keyword_hits(text: str, keywords: Sequence[str]) -> dict[str, int]:
     """How often each keyword occurs in `text` (keywords that do not occur are left out)."""
     hits = {}
-    for keyword in keywords:
+    for keyword in distinct(keywords):
         count = len(_pattern(keyword).findall(text))
         if count:
             hits[keyword] = count

@@ -122,7 +122,7 @@ class Syncer:
                 summary.messages.append(f"translation failed for {row.arxiv_id}: {err}")
                 failures += 1
                 if failures >= ENGINE_FAILURES_BEFORE_GIVING_UP:
-                    log.warning("%s keeps failing; leaving the rest pending", self.translator.name)
+                    log.info("%s keeps failing; leaving the rest pending", self.translator.name)
                     break
                 continue
             failures = 0

@@ -1,0 +1,108 @@
+"""Configuration: where it is found, environment overrides, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from snn_feed.config import Settings, load_settings
+from snn_feed.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_config_toml_is_the_defaults() -> None:
+    """The commented config.toml documents the built-in defaults; they must not drift apart."""
+    shipped = load_settings(REPO / "config.toml", environ={})
+    assert shipped.model_dump() == Settings(base_dir=shipped.base_dir).model_dump()
+
+
+def test_config_is_found_by_flag_then_environment_then_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, size in (("flag", 11), ("env", 22), ("cwd", 33)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.toml").write_text(f"[arxiv]\npage_size = {size}\n")
+    monkeypatch.chdir(tmp_path / "cwd")
+    assert load_settings(None, environ={}).arxiv.page_size == 33
+    monkeypatch.setenv("SNN_FEED_CONFIG", str(tmp_path / "env" / "config.toml"))
+    assert load_settings(None).arxiv.page_size == 22
+    assert load_settings(tmp_path / "flag" / "config.toml").arxiv.page_size == 11
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[log]\npath = "logs/README.md"\n')
+    settings = load_settings(tmp_path / "config.toml", environ={})
+    assert settings.log_path == tmp_path / "logs" / "README.md"
+    assert settings.database_url == f"sqlite:///{tmp_path}/data/snn-feed.sqlite3"
+
+
+def test_environment_overrides_any_key_with_typed_values(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[arxiv]\npage_size = 50\n")
+    env = {
+        "SNN_FEED_ARXIV__PAGE_SIZE": "500",
+        "SNN_FEED_ARXIV__DELAY_SECONDS": "4.5",
+        "SNN_FEED_GIT__PUSH": "true",
+        "SNN_FEED_FEED__CATEGORIES": '["cs.NE", "q-bio.NC"]',
+        "SNN_FEED_TRANSLATE__API_KEY": "k-123",
+        "SNN_FEED_LOG__TIMEZONE": "Asia/Shanghai",
+    }
+    settings = load_settings(tmp_path / "config.toml", environ=env)
+    assert settings.arxiv.page_size == 500
+    assert settings.arxiv.delay_seconds == 4.5
+    assert settings.git.push is True
+    assert settings.feed.categories == ["cs.NE", "q-bio.NC"]
+    assert settings.translate.api_key == "k-123"
+    assert settings.log.timezone == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "names"),
+    [
+        ("[arxiv]\npagesize = 10\n", {}, "arxiv.pagesize"),
+        ("[arxviv]\npage_size = 10\n", {}, "arxviv"),
+        ('[arxiv]\npage_size = "many"\n', {}, "arxiv.page_size"),
+        ("[arxiv]\npage_size = 5000\n", {}, "arxiv.page_size"),
+        ("[arxiv]\ndelay_seconds = -1\n", {}, "arxiv.delay_seconds"),
+        ('[translate]\nbackend = "babelfish"\n', {}, "translate.backend"),
+        ('[log]\ntimezone = "Mars/Olympus"\n', {}, "log.timezone"),
+        ('[git]\nmessage = "{when}"\n', {}, "git.message"),
+        ("", {"SNN_FEED_ARXIV__RETRIES": "lots"}, "arxiv.retries"),
+        ("", {"SNN_FEED_ARXIV__NOPE": "1"}, "arxiv.nope"),
+    ],
+)
+def test_bad_configuration_names_the_key(
+    tmp_path: Path, toml: str, env: dict[str, str], names: str
+) -> None:
+    (tmp_path / "config.toml").write_text(toml)
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "config.toml", environ=env)
+    assert names in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_cli_reports_bad_config_in_one_line_with_status_2(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[translate]\napi_key = 12\n[arxiv]\ntimeout_seconds = "x"\n'
+    )
+    result = run_cli("sync", "--config", str(tmp_path / "config.toml"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert lines[0].startswith("snn-feed: config:")
+
+
+def test_a_bad_api_key_value_is_not_echoed(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[translate]\napi_key = 123456789\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "config.toml", environ={})
+    assert "translate.api_key" in str(err.value)
+    assert "123456789" not in str(err.value)
+
+
+def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("sync", "--config", str(tmp_path / "nope.toml"))
+    assert result.returncode == 2
+    assert "file not found" in result.stderr

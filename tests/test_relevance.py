@@ -1,0 +1,94 @@
+"""Which papers are logged, their score, their code link, and the arXiv query."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from snn_feed.config import DEFAULT_KEYWORDS
+from snn_feed.records import Paper
+from snn_feed.relevance import build_query, code_url, keyword_hits, score
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def paper(title: str, abstract: str) -> Paper:
+    return Paper("2611.00001", 1, title, ["A"], abstract, ["cs.NE"], "cs.NE", NOW, NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("Training Spiking Neural Networks fast", "spiking neural network"),
+        ("a leaky integrate and fire neuron", "leaky integrate-and-fire"),
+        ("spike timing dependent plasticity rules", "spike-timing-dependent plasticity"),
+        ("deep SNNs on Loihi", "SNN"),
+        ("Neuromorphic hardware", "neuromorphic"),
+    ],
+)
+def test_keywords_match_plurals_case_and_hyphen_variants(text: str, keyword: str) -> None:
+    assert keyword_hits(text, [keyword]) == {keyword: 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("SNNAP is a simulator", "SNN"),
+        ("non-neuromorphic baselines", "neuromorphic"),
+        ("spiking prices in markets", "spiking neural network"),
+    ],
+)
+def test_keywords_do_not_match_inside_other_words(text: str, keyword: str) -> None:
+    assert keyword_hits(text, [keyword]) == {}
+
+
+def test_score_ranks_title_hits_above_abstract_mentions() -> None:
+    kw = DEFAULT_KEYWORDS
+    central = paper(
+        "Surrogate gradient training of spiking neural networks",
+        "Spiking neural networks (SNNs) are trained with surrogate gradients; SNNs on "
+        "neuromorphic chips.",
+    )
+    in_title_only = paper("A spiking neuron model", "We study dendrites.")
+    mention = paper("Graph learning", "Related to spiking neural networks.")
+    unrelated = paper("Hot Jupiters", "Planets.")
+    assert score(central, kw) == 5
+    assert score(in_title_only, kw) == 3
+    assert score(mention, kw) == 1
+    assert score(unrelated, kw) == 0
+    assert score(central, kw) > score(in_title_only, kw) > score(mention, kw)
+
+
+def test_excluded_phrase_drops_a_paper() -> None:
+    p = paper("Spiking neural networks for seizure detection", "EEG data.")
+    assert score(p, DEFAULT_KEYWORDS) > 0
+    assert score(p, DEFAULT_KEYWORDS, exclude=["seizure"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (("Code: https://github.com/SRKH/S4NN公开获得",), "https://github.com/SRKH/S4NN"),
+        (("see https://github.com/UA-RCL/RANC.",), "https://github.com/UA-RCL/RANC"),
+        (("at https://github.com/a-b/c_d.e.git)",), "https://github.com/a-b/c_d.e"),
+        ((None, "Comment: code at http://www.github.com/x/y/tree/main"), "https://github.com/x/y"),
+        (('https://github.com/x/y"onmouseover=alert(1)',), "https://github.com/x/y"),
+        (("no code here, only https://example.org/x",), None),
+    ],
+)
+def test_code_url_is_a_clean_github_repository_link(texts: tuple, expected: str | None) -> None:
+    assert code_url(*texts) == expected
+
+
+def test_query_combines_all_keywords_with_a_window_and_filters() -> None:
+    since = datetime(2026, 11, 23, 5, 30, tzinfo=UTC)
+    query = build_query(
+        ["spiking neural network", "STDP"], ["seizure"], ["cs.NE", "cs.LG"], since, NOW
+    )
+    assert query == (
+        '(ti:"spiking neural network" OR abs:"spiking neural network" OR ti:STDP OR abs:STDP)'
+        " AND (cat:cs.NE OR cat:cs.LG)"
+        " AND submittedDate:[202611230530 TO 202611281200]"
+        " ANDNOT (ti:seizure OR abs:seizure)"
+    )

@@ -1,0 +1,106 @@
+"""Storage: one row per paper, states only move forward, migrations reach the models."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import inspect, text
+
+from snn_feed import migrate
+from snn_feed.records import Paper
+from snn_feed.store import Base, PaperState, Store, make_engine
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate.upgrade(engine)
+    return Store(engine)
+
+
+def paper(arxiv_id: str = "2611.00001", version: int = 1, **changes: object) -> Paper:
+    base = Paper(arxiv_id, version, "Title", ["Ada", "Bob"], "Abstract.", ["cs.NE"], "cs.NE",
+                 NOW, NOW, comment="12 pages", journal_ref=None, doi="10.1/x")  # fmt: skip
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_migrations_create_exactly_the_models_schema(store: Store) -> None:
+    inspector = inspect(store.engine)
+    for table in Base.metadata.sorted_tables:
+        columns = {c["name"] for c in inspector.get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+    assert migrate.current_revision(store.engine) is not None
+    migrate.upgrade(store.engine)  # idempotent
+
+
+def test_a_paper_is_stored_once_and_all_metadata_is_kept(store: Store) -> None:
+    assert store.add_papers([(paper(), 4, None)]) == ["2611.00001"]
+    assert store.add_papers([(paper(), 4, None), (paper(), 4, None)]) == []
+    row = store.get("2611.00001")
+    assert row is not None
+    assert (row.authors, row.categories, row.comment, row.doi) == (
+        ["Ada", "Bob"], ["cs.NE"], "12 pages", "10.1/x",
+    )  # fmt: skip
+    assert row.published == NOW and row.state == PaperState.FETCHED
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select count(*) from papers")).scalar() == 1
+
+
+def test_a_new_version_updates_metadata_but_is_never_logged_again(store: Store) -> None:
+    store.add_papers([(paper(), 3, None)])
+    store.save_translation("2611.00001", "译文", "google")
+    store.mark_written(["2611.00001"], "2026.11")
+    store.add_papers([(paper(version=2, title="Better title"), 3, None)])
+    row = store.get("2611.00001")
+    assert row is not None
+    assert (row.version, row.title, row.state) == (2, "Better title", PaperState.WRITTEN)
+    assert store.in_state(PaperState.FETCHED) == []
+    # an older version arriving late changes nothing
+    store.add_papers([(paper(version=1, title="Old"), 3, None)])
+    assert store.get("2611.00001").title == "Better title"  # type: ignore[union-attr]
+
+
+def test_states_only_move_forward(store: Store) -> None:
+    store.add_papers([(paper(), 3, None)])
+    store.mark_written(["2611.00001"], "2026.11")
+    store.mark_committed(["2611.00001"], "abc")
+    store.mark_written(["2611.00001"], "2026.12")  # a stale step must not move it back
+    store.save_translation("2611.00001", "x", "google")
+    row = store.get("2611.00001")
+    assert row is not None
+    assert (row.state, row.log_month, row.commit_sha) == (PaperState.COMMITTED, "2026.11", "abc")
+
+
+def test_runs_are_recorded_and_the_last_successful_window_is_found(store: Store) -> None:
+    assert store.last_successful_window_end() is None
+    ok = store.start_run("sync")
+    store.finish_run(ok, "done", window_start=NOW, window_end=NOW, found=3)
+    failed = store.start_run("sync")
+    store.finish_run(failed, "failed", error="arXiv down", window_start=NOW, window_end=None)
+    assert store.last_successful_window_end() == NOW
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=300),
+    authors=st.lists(st.text(max_size=80), min_size=1, max_size=5),
+    abstract=st.text(max_size=2000),
+)
+def test_any_text_round_trips_through_the_database(
+    tmp_path_factory: pytest.TempPathFactory, title: str, authors: list[str], abstract: str
+) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite3'}")
+    migrate.upgrade(engine)
+    s = Store(engine)
+    s.add_papers([(paper(title=title, authors=authors, abstract=abstract), 2, None)])
+    row = s.get("2611.00001")
+    assert row is not None
+    assert (row.title, row.authors, row.abstract) == (title, authors, abstract)
+    engine.dispose()
