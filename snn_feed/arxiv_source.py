@@ -19,8 +19,8 @@ from email.utils import parsedate_to_datetime
 
 import arxiv
 import requests
-from arxiv import _feed
-from lxml import etree  # the package's own Atom parser (bytes in, Results out)
+from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
+from lxml import etree
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from snn_feed import __version__
@@ -88,7 +88,7 @@ class PoliteClient(arxiv.Client):
         err = state.outcome.exception() if state.outcome else None
         backoff = min(self._backoff * 2 ** (state.attempt_number - 1), BACKOFF_CAP_SECONDS)
         if isinstance(err, TransientFetchError) and err.retry_after is not None:
-            return max(err.retry_after, backoff if err.retry_after == 0 else 0.0)
+            return max(err.retry_after, backoff)
         return backoff
 
     def _parse_feed(

@@ -89,6 +89,8 @@ def call_with_deadline(func: Callable[[], Any], seconds: float, what: str) -> An
 
 
 def _status_of(err: BaseException) -> int | None:
+    if type(err).__name__ == "TooManyRequests":  # deep-translator's 429, without the code
+        return 429
     for attr in ("status_code", "status"):
         value = getattr(err, attr, None)
         if isinstance(value, int):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,9 @@ def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def recorded(name_prefix: str) -> dict[str, Any]:
     """A response recorded from the live arXiv API (tests/fixtures/arxiv)."""
-    (path,) = (FIXTURES / "arxiv").glob(f"{name_prefix}*.json")
+    stem = re.escape(name_prefix.rstrip("_"))
+    pattern = re.compile(rf"{stem}(_s\d+_m\d+)?_[0-9a-f]{{12}}\.json")
+    (path,) = [p for p in (FIXTURES / "arxiv").iterdir() if pattern.fullmatch(p.name)]
     return json.loads(path.read_text())
 
 

@@ -254,3 +254,12 @@ def test_db_upgrade_reports_the_revision(env: Env) -> None:
     result = run_cli("db", "upgrade", "--config", env.config())
     assert result.returncode == 0, result.stderr
     assert "database at revision 0001" in result.stdout
+
+
+def test_push_sends_the_commit_to_the_remote(env: Env) -> None:
+    remote = env.tmp / "remote.git"
+    git(env.tmp, "init", "--quiet", "--bare", str(remote))
+    git(env.repo, "remote", "add", "origin", str(remote))
+    result = env.sync(git__push=True)
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-parse", "HEAD").strip() == env.head()
