@@ -117,7 +117,9 @@ class PoliteClient(arxiv.Client):
             err.attempts = attempts
             if isinstance(err, TransientFetchError):
                 raise FetchError(
-                    f"arXiv: {err} (gave up after {attempts} attempts)", url=url, attempts=attempts
+                    f"arXiv: {err} (gave up after {attempts} attempt{'s' * (attempts != 1)})",
+                    url=url,
+                    attempts=attempts,
                 ) from err
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")

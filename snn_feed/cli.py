@@ -49,6 +49,7 @@ def _setup_logging(verbose: bool, secrets: list[str]) -> None:
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     # urllib3 logs full request URLs, and LibreTranslate's key travels in one.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _fail(message: str, status: int) -> None:

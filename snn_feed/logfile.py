@@ -21,7 +21,9 @@ _URL_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_NEW_ID}|{_OLD_ID})(?:v\d+)?", 
 _BARE_ID = re.compile(rf"(?<![\w.]){_NEW_ID}(?![\d])")
 _MONTH = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
 _DATED_H2 = re.compile(r"^##[ \t]+\d{4}\.")
-_BOUNDARY = re.compile(r"^#{1,2}(?:[ \t]|$)")
+_BOUNDARY = re.compile(r"^#{1,2}(?:[ \t]|\r?\n|\r|$)")
+# Markdown lines end at \n, \r\n or \r only (str.splitlines also splits at U+2028 and others).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def ids_in(text: str) -> set[str]:
@@ -49,7 +51,7 @@ def insert_entries(
     nl = newline_of(text) if text else "\n"
     if not text:
         text = intro.replace("\n", nl)
-    lines = text.splitlines(keepends=True)
+    lines = _LINE.findall(text)
     body = (nl + nl).join(entries) + nl
 
     target = next(

@@ -22,10 +22,10 @@ _BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 # addresses are linked after escapes are resolved, so only an (invisible, empty) HTML comment
 # after the '@' keeps them text.
 _AUTOLINK_SCHEME = re.compile(r"(?i)(?<=[a-z])(:)(?=//)")
-_AUTOLINK_WWW = re.compile(r"(?i)\b(www)(\.)")
+_AUTOLINK_WWW = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)")
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
-_BLOCK_START = re.compile(r"^([!-/:-@\[-`{-~])")
+_BLOCK_START = re.compile(r"^(?!\\)([!-/:-@\[-`{-~])")  # a leading backslash starts no block
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])")
 
 
@@ -57,7 +57,8 @@ def title_lines(text: str) -> list[str]:
 
 
 def _escape_title_line(line: str, first: bool) -> str:
-    line = line.replace("\\", "\\\\").replace('"', '\\"').replace("&", "\\&")
+    # In a link title entities are decoded before backslash escapes apply: "&" must be "&amp;".
+    line = line.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
     if not first:
         # A continuation line must not start a block (heading, list, quote, fence, table,
         # HTML): escape its first character when it is punctuation, or the `.`/`)` of "1.".
