@@ -143,6 +143,17 @@ class Syncer:
         todo = sorted((r for r in rows if r.arxiv_id not in present), key=entry_order)
         if not todo:
             return
+        if (
+            self.git is not None
+            and path.exists()
+            and self.git.log_changed()
+            and not self.store.in_state(PaperState.WRITTEN)
+        ):
+            # Someone is editing the log: committing now would sweep their work into our commit.
+            raise GitError(
+                f"the log {path} has uncommitted changes that snn-feed did not make: commit or "
+                "stash them, then sync again (translated papers wait until then)"
+            )
         today = self.clock().astimezone(self.zone)
         nl = logfile.newline_of(text) if text else "\n"
         entries = [render_entry(_entry(r), newline=nl) for r in todo]

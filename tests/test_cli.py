@@ -263,3 +263,19 @@ def test_push_sends_the_commit_to_the_remote(env: Env) -> None:
     result = env.sync(git__push=True)
     assert result.returncode == 0, result.stderr
     assert git(remote, "rev-parse", "HEAD").strip() == env.head()
+
+
+def test_a_log_with_someone_elses_uncommitted_edits_is_left_alone(env: Env) -> None:
+    edited = env.log.read_bytes() + b"\n- my own note, not committed yet\n"
+    env.log.write_bytes(edited)
+    head = env.head()
+    result = env.sync()
+    assert result.returncode == 1
+    assert "uncommitted changes that snn-feed did not make" in result.stderr
+    assert env.log.read_bytes() == edited and env.head() == head
+
+    git(env.repo, "-c", "user.name=O", "-c", "user.email=o@x", "commit", "-qam", "note")
+    again = env.sync()
+    assert again.returncode == 0, again.stderr
+    assert f"translated 0, written {len(env.papers)}, pending 0" in again.stdout
+    assert env.log.read_bytes().startswith(edited[:100])
