@@ -141,6 +141,10 @@ class PoliteClient(arxiv.Client):
             raise TransientFetchError(f"no answer within {self._timeout:g} s", url=url) from err
         except requests.ConnectionError as err:
             raise TransientFetchError(f"cannot connect ({_reason(err)})", url=url) from err
+        except requests.RequestException as err:  # e.g. the connection dropped mid-answer
+            raise TransientFetchError(
+                f"the answer broke off ({type(err).__name__})", url=url
+            ) from err
         finally:
             self._last_request_at = time.monotonic()
 

@@ -13,37 +13,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from snn_feed import __version__
-from snn_feed.errors import BusyError, ExitStatus, SnnFeedError
+from snn_feed.errors import ExitStatus, SnnFeedError
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
-    from snn_feed.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 log = logging.getLogger("snn_feed")
 
 
-class _Redact(logging.Filter):
-    """Never let a configured secret reach a log line, whoever logs it."""
+class _RedactingFormatter(logging.Formatter):
+    """Never let a configured secret reach a log line or traceback, whoever logs it."""
 
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def _setup_logging(verbose: bool, secrets: list[str]) -> None:
+    _SECRETS[:] = [s for s in secrets if s]
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_Redact(secrets))
+    handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
@@ -52,8 +42,18 @@ def _setup_logging(verbose: bool, secrets: list[str]) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
+_SECRETS: list[str] = []
+"""Configured secrets, blanked out of everything snn-feed prints or logs."""
+
+
+def redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, "***")
+    return text
+
+
 def _fail(message: str, status: int) -> None:
-    click.echo(f"snn-feed: {message}", err=True)
+    click.echo(f"snn-feed: {redact(message)}", err=True)
     sys.exit(status)
 
 
@@ -81,29 +81,10 @@ def common_options(func: F) -> F:
             _fail("interrupted", ExitStatus.FAILED)
         except Exception as err:  # a bug or an unforeseen failure: still one line by default
             if verbose:
-                raise
+                log.exception("unexpected error")
             _fail(f"unexpected error: {type(err).__name__}: {err} (rerun with --verbose)", 1)
 
     return wrapper  # type: ignore[return-value]
-
-
-def open_store(settings: Settings, *, create: bool = True) -> Store:
-    """Open the database and bring its schema up to date."""
-    from pathlib import Path
-
-    from snn_feed import migrate
-    from snn_feed.store import Store, make_engine
-
-    url = settings.database_url
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        db_path = Path(url[len("sqlite:///") :])
-        if not create and not db_path.exists():
-            url = "sqlite:///:memory:"
-        else:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    return Store(engine)
 
 
 @click.group(
@@ -129,54 +110,24 @@ def sync(settings: Settings, since: datetime | None, no_commit: bool, dry_run: b
     Exit status: 0 done (or nothing new), 1 failed, 2 bad usage or configuration,
     3 partly done (papers still pending), 4 busy (another sync holds the lock).
     """
-    from filelock import FileLock, Timeout
-
-    from snn_feed.arxiv_source import PoliteClient
-    from snn_feed.gitrepo import GitRepo
-    from snn_feed.sync import Syncer, SyncOptions
-    from snn_feed.translate import make_translator
+    from snn_feed.sync import SyncOptions, run_sync
 
     options = SyncOptions(
         since=since.date() if since else None, commit=not no_commit, dry_run=dry_run
     )
-    commit = settings.git.commit and not no_commit and not dry_run
-    git = GitRepo(settings.log_path, settings.git) if commit else None
-
-    def run() -> None:
-        store = open_store(settings, create=not dry_run)
-        syncer = Syncer(
-            settings,
-            store,
-            PoliteClient(settings.arxiv),
-            make_translator(settings.translate),
-            git,
+    result = run_sync(settings, options)
+    for line in result.would_add:
+        click.echo(f"would add: {line}")
+    for message in result.summary.messages:
+        log.info(message)
+    if result.summary.messages:
+        more = len(result.summary.messages) - 1
+        click.echo(
+            f"snn-feed: {result.summary.messages[0]}" + (f" (and {more} more)" if more else ""),
+            err=True,
         )
-        result = syncer.run(options)
-        for line in result.would_add:
-            click.echo(f"would add: {line}")
-        for message in result.summary.messages:
-            log.info(message)
-        if result.summary.messages:
-            click.echo(
-                f"snn-feed: {result.summary.messages[0]}"
-                + (f" (and {n} more)" if (n := len(result.summary.messages) - 1) else ""),
-                err=True,
-            )
-        prefix = "sync (dry run)" if dry_run else "sync"
-        click.echo(f"{prefix}: {result.summary.line()}")
-        sys.exit(result.status)
-
-    if dry_run:
-        run()
-    lock_path = settings.lock_path
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds):
-            run()
-    except Timeout:
-        raise BusyError(
-            f"another sync is running (lock {lock_path} held); try again later"
-        ) from None
+    click.echo(f"{'sync (dry run)' if dry_run else 'sync'}: {result.summary.line()}")
+    sys.exit(result.status)
 
 
 @cli.group()
@@ -192,8 +143,9 @@ def db() -> None:
 def upgrade(settings: Settings) -> None:
     """Apply all database migrations."""
     from snn_feed import migrate
+    from snn_feed.store import open_store
 
-    store = open_store(settings)
+    store = open_store(settings.database_url)
     click.echo(f"database at revision {migrate.current_revision(store.engine)}")
 
 

@@ -218,8 +218,18 @@ def find_config_file(explicit: str | os.PathLike[str] | None) -> Path | None:
     return local if local.is_file() else None
 
 
-def _env_value(raw: str) -> Any:
+def _is_text(section: str, key: str) -> bool:
+    """Whether the key holds text, so "20261128" stays a string (an API key, say)."""
+    model = Settings.model_fields.get(section)
+    sub = getattr(model.annotation, "model_fields", {}) if model else {}
+    field = sub.get(key)
+    return field is not None and field.annotation in (str, str | None)
+
+
+def _env_value(raw: str, section: str = "", key: str = "") -> Any:
     """Read an override as a TOML literal when it is one (numbers, booleans, lists)."""
+    if _is_text(section, key):
+        return raw
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -235,7 +245,8 @@ def env_overrides(environ: dict[str, str] | os._Environ[str]) -> dict[str, dict[
         section, sep, key = name[len(ENV_PREFIX) :].partition("__")
         if not sep or not section or not key:
             raise ConfigError(f"config: ${name}: expected SNN_FEED_<SECTION>__<KEY>")
-        result.setdefault(section.lower(), {})[key.lower()] = _env_value(raw)
+        section, key = section.lower(), key.lower()
+        result.setdefault(section, {})[key] = _env_value(raw, section, key)
     return result
 
 

@@ -31,7 +31,8 @@ class GitRepo:
                 ["git", *args],
                 cwd=self.folder,
                 capture_output=True,
-                text=True,
+                encoding="utf-8",
+                errors="surrogateescape",
                 env=env,
                 timeout=self.settings.timeout_seconds,
                 check=False,
@@ -60,6 +61,12 @@ class GitRepo:
         """Whether the log differs from the last commit (or is not committed yet)."""
         out = self._git("status", "--porcelain", "--", str(self.log_path)).stdout
         return bool(out.strip())
+
+    def committed_log(self) -> str:
+        """The log as of the last commit ("" when it was never committed)."""
+        name = self.log_path.name
+        result = self._git("show", f"HEAD:./{name}", check=False)
+        return result.stdout if result.returncode == 0 else ""
 
     def commit_log(self, message: str) -> str:
         """Commit the log file alone; other staged or modified files are left as they are."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -111,8 +112,39 @@ class SyncRun(Base):
     commit_sha: Mapped[str | None] = mapped_column(String(64))
 
 
+class LogState(Base):
+    """What snn-feed last wrote to a log file, recorded before the write: a log that differs
+    from its last commit is snn-feed's own work only if its bytes hash to this."""
+
+    __tablename__ = "log_state"
+
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Open the database at `url`, migrated to the newest schema.
+
+    With `create=False` a missing SQLite file is not created: an empty in-memory database
+    stands in for it (used by dry runs, which must leave no trace).
+    """
+    from snn_feed import migrate
+
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite:///:memory:":
+        db_path = Path(url[len(prefix) :])
+        if not create and not db_path.exists():
+            url = "sqlite:///:memory:"
+        else:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    return Store(engine)
 
 
 def make_engine(url: str) -> Engine:
@@ -190,6 +222,17 @@ class Store:
             )
             return list(s.scalars(query))
 
+    def to_translate(self) -> list[PaperRow]:
+        """Papers waiting for a translation, least-tried first: a paper the engine keeps
+        rejecting must not hold back the ones behind it."""
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state == PaperState.FETCHED)
+                .order_by(PaperRow.translate_attempts, PaperRow.published, PaperRow.arxiv_id)
+            )
+            return list(s.scalars(query))
+
     def save_translation(self, arxiv_id: str, text: str, engine: str) -> None:
         with self.session() as s, s.begin():
             s.execute(
@@ -227,6 +270,17 @@ class Store:
                 .values(state=PaperState.WRITTEN, written_at=now(), log_month=month)
             )
 
+    def unwrite(self, ids: Sequence[str]) -> None:
+        """Papers marked written whose lines never reached a commit: write them again."""
+        if not ids:
+            return
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state == PaperState.WRITTEN)
+                .values(state=PaperState.TRANSLATED, written_at=None, log_month=None)
+            )
+
     def mark_committed(self, ids: Sequence[str], sha: str | None) -> None:
         if not ids:
             return
@@ -243,6 +297,19 @@ class Store:
                 PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED])
             )
             return int(s.scalar(query.select_from(PaperRow)) or 0)
+
+    # -- the log file --------------------------------------------------------------------
+
+    def expected_log_hash(self, path: str) -> str | None:
+        with self.session() as s:
+            row = s.get(LogState, path)
+            return row.sha256 if row else None
+
+    def expect_log_hash(self, path: str, sha256: str) -> None:
+        """Record the hash of the bytes about to be written (before writing: a crash between
+        the two leaves a file that is either unchanged or recognisably ours)."""
+        with self.session() as s, s.begin():
+            s.merge(LogState(path=path, sha256=sha256, written_at=now()))
 
     # -- runs -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ the log file is never written again.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from snn_feed import arxiv_source, logfile, relevance
 from snn_feed.config import Settings
-from snn_feed.errors import ExitStatus, GitError, SnnFeedError, TranslationError
+from snn_feed.errors import BusyError, ExitStatus, FetchError, GitError, TranslationError
 from snn_feed.gitrepo import GitRepo
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
-from snn_feed.store import PaperRow, PaperState, Store
-from snn_feed.translate import Translator
+from snn_feed.store import PaperRow, PaperState, Store, open_store
+from snn_feed.translate import Translator, make_translator
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,6 +60,10 @@ def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class Syncer:
     """One sync over injected seams: the arXiv client, the translator, git and a clock."""
 
@@ -78,6 +83,7 @@ class Syncer:
         self.git = git
         self.clock = clock
         self.zone = ZoneInfo(settings.log.timezone)
+        self.log_path = settings.log_path.resolve()  # a symlinked log is written through
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -94,6 +100,7 @@ class Syncer:
     def matching(
         self, since: datetime, until: datetime, summary: SyncSummary
     ) -> Iterator[tuple[Paper, int, str | None]]:
+        """Papers in the window that pass the local keyword check, with score and code URL."""
         feed = self.settings.feed
         query = relevance.build_query(feed.keywords, feed.exclude, feed.categories, since, until)
         log.info("arXiv query: %s", query)
@@ -114,7 +121,7 @@ class Syncer:
 
     def translate(self, summary: SyncSummary) -> None:
         failures = 0
-        for row in self.store.in_state(PaperState.FETCHED):
+        for row in self.store.to_translate():
             try:
                 text = self.translator.translate(row.abstract)
             except TranslationError as err:
@@ -129,12 +136,28 @@ class Syncer:
             self.store.save_translation(row.arxiv_id, text, self.translator.name)
             summary.translated += 1
 
+    def _log_is_ours(self) -> bool:
+        """The log equals its last commit, or holds exactly the bytes snn-feed last wrote.
+
+        Anything else is someone's uncommitted edit, which snn-feed must not sweep into its
+        own commit."""
+        if self.git is None or not self.log_path.exists() or not self.git.log_changed():
+            return True
+        expected = self.store.expected_log_hash(str(self.log_path))
+        return expected == _sha256(self.log_path.read_bytes())
+
+    def _refuse_foreign_edits(self) -> None:
+        if not self._log_is_ours():
+            raise GitError(
+                f"the log {self.log_path} has uncommitted changes that snn-feed did not make: "
+                "commit or stash them, then sync again (papers wait until then)"
+            )
+
     def write(self, summary: SyncSummary) -> None:
         rows = self.store.in_state(PaperState.TRANSLATED)
         if not rows:
             return
-        path = self.settings.log_path
-        text = logfile.read_log(path)
+        text = logfile.read_log(self.log_path)
         present = logfile.ids_in(text)
         already = [r.arxiv_id for r in rows if r.arxiv_id in present]
         if already:
@@ -143,24 +166,16 @@ class Syncer:
         todo = sorted((r for r in rows if r.arxiv_id not in present), key=entry_order)
         if not todo:
             return
-        if (
-            self.git is not None
-            and path.exists()
-            and self.git.log_changed()
-            and not self.store.in_state(PaperState.WRITTEN)
-        ):
-            # Someone is editing the log: committing now would sweep their work into our commit.
-            raise GitError(
-                f"the log {path} has uncommitted changes that snn-feed did not make: commit or "
-                "stash them, then sync again (translated papers wait until then)"
-            )
+        self._refuse_foreign_edits()
         today = self.clock().astimezone(self.zone)
         nl = logfile.newline_of(text) if text else "\n"
         entries = [render_entry(_entry(r), newline=nl) for r in todo]
         updated = logfile.insert_entries(
             text, today.year, today.month, entries, intro=self.settings.log.intro
         )
-        logfile.write_atomic(path, updated)
+        data = updated.encode("utf-8", errors="surrogateescape")
+        self.store.expect_log_hash(str(self.log_path), _sha256(data))
+        logfile.write_atomic(self.log_path, updated)
         self.store.mark_written([r.arxiv_id for r in todo], f"{today.year}.{today.month:02d}")
         summary.written += len(todo)
 
@@ -168,16 +183,21 @@ class Syncer:
         if self.git is None:
             return
         rows = self.store.in_state(PaperState.WRITTEN)
-        if not self.settings.log_path.exists():
+        if not rows or not self.log_path.exists():
             return
+        ids = [r.arxiv_id for r in rows]
         if not self.git.log_changed():
-            # Nothing to commit: whatever is marked written is already in a commit.
-            self.store.mark_committed([r.arxiv_id for r in rows], None)
+            # Nothing to commit: papers already in the last commit are committed; papers
+            # marked written but missing from it (their lines were discarded) go back in line.
+            committed = logfile.ids_in(self.git.committed_log())
+            self.store.mark_committed([i for i in ids if i in committed], None)
+            self.store.unwrite([i for i in ids if i not in committed])
             return
+        self._refuse_foreign_edits()
         today = self.clock().astimezone(self.zone).date().isoformat()
         message = self.settings.git.message.format(date=today, count=len(rows))
         sha = self.git.commit_log(message)
-        self.store.mark_committed([r.arxiv_id for r in rows], sha)
+        self.store.mark_committed(ids, sha)
         summary.commit = sha
         if self.settings.git.push:
             self.git.push()
@@ -190,18 +210,25 @@ class Syncer:
             return self._dry_run(options, summary)
         run_id = self.store.start_run("sync")
         since, until = self.window(options)
+        fetch_error: FetchError | None = None
         try:
             self._prepare_repository()
-            self.fetch(since, until, summary)
+            try:
+                self.fetch(since, until, summary)
+            except FetchError as err:
+                # Papers already stored are still translated, written and committed below.
+                fetch_error = err
             self.translate(summary)
             self.write(summary)
             if options.commit:
                 self.commit(summary)
-        except SnnFeedError as err:
+            if fetch_error is not None:
+                raise fetch_error
+        except BaseException as err:  # recorded, then re-raised: a run never stays "running"
             summary.pending = self.store.count_unwritten()
             self.store.finish_run(
-                run_id, "failed", error=str(err), **_counts(summary),
-                window_start=since, window_end=None,
+                run_id, "failed", error=str(err) or type(err).__name__, **_counts(summary),
+                window_start=since, window_end=None, commit_sha=summary.commit,
             )  # fmt: skip
             raise
         summary.pending = self.store.count_unwritten()
@@ -216,29 +243,65 @@ class Syncer:
         """A new log gets its own repository; an existing log must already be in one."""
         if self.git is None or self.git.is_repository():
             return
-        if self.settings.log_path.exists():
+        if self.log_path.exists():
             raise GitError(
-                f"the log {self.settings.log_path} is not in a git repository: run `git init` "
+                f"the log {self.log_path} is not in a git repository: run `git init` "
                 "in its folder, or set [git] commit = false"
             )
         self.git.init()
 
     def _dry_run(self, options: SyncOptions, summary: SyncSummary) -> SyncResult:
+        """What a sync would add: stored papers still waiting, and new ones in the window."""
         since, until = self.window(options)
-        present = logfile.ids_in(logfile.read_log(self.settings.log_path))
+        present = logfile.ids_in(logfile.read_log(self.log_path))
         lines = []
-        for paper, score, _ in self.matching(since, until, summary):
-            known = self.store.get(paper.arxiv_id)
-            if paper.arxiv_id in present or (known and known.state != PaperState.FETCHED):
-                continue
-            summary.new += 1
-            lines.append(f"[{score}] {paper.arxiv_id} {paper.first_author}: {paper.title}")
-        for row in self.store.in_state(PaperState.TRANSLATED):
+        waiting = self.store.in_state(PaperState.FETCHED) + self.store.in_state(
+            PaperState.TRANSLATED
+        )
+        for row in waiting:
             if row.arxiv_id not in present:
                 lines.append(
                     f"[{row.score}] {row.arxiv_id} {_entry(row).first_author}: {row.title}"
                 )
+        for paper, score, _ in self.matching(since, until, summary):
+            if paper.arxiv_id in present or self.store.get(paper.arxiv_id) is not None:
+                continue
+            summary.new += 1
+            lines.append(f"[{score}] {paper.arxiv_id} {paper.first_author}: {paper.title}")
         return SyncResult(summary, ExitStatus.DONE, would_add=lines)
+
+
+def run_sync(
+    settings: Settings,
+    options: SyncOptions,
+    *,
+    client: arxiv_source.PoliteClient | None = None,
+    translator: Translator | None = None,
+) -> SyncResult:
+    """One sync under the cross-process lock, with the configured seams unless given."""
+    from filelock import FileLock, Timeout
+
+    lock_path = settings.lock_path
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds):
+            store = open_store(settings.database_url, create=not options.dry_run)
+            commit = settings.git.commit and options.commit and not options.dry_run
+            syncer = Syncer(
+                settings,
+                store,
+                client or arxiv_source.PoliteClient(settings.arxiv),
+                translator or make_translator(settings.translate),
+                GitRepo(settings.log_path, settings.git) if commit else None,
+            )
+            try:
+                return syncer.run(options)
+            finally:
+                store.engine.dispose()
+    except Timeout:
+        raise BusyError(
+            f"another sync is running (lock {lock_path} held); try again later"
+        ) from None
 
 
 def _counts(summary: SyncSummary) -> dict[str, int]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from snn_feed.config import TranslateSettings
-from snn_feed.errors import TranslationError
+from snn_feed.errors import ConfigError, TranslationError
 
 log = logging.getLogger(__name__)
 
@@ -89,33 +89,90 @@ def call_with_deadline(func: Callable[[], Any], seconds: float, what: str) -> An
 
 
 def _status_of(err: BaseException) -> int | None:
-    if type(err).__name__ == "TooManyRequests":  # deep-translator's 429, without the code
+    """The HTTP status behind a deep-translator error, which rarely carries it as a number."""
+    from deep_translator.exceptions import ServerException
+
+    name = type(err).__name__
+    if name == "TooManyRequests":
         return 429
-    for attr in ("status_code", "status"):
-        value = getattr(err, attr, None)
-        if isinstance(value, int):
-            return value
-    match = re.search(r"\b([45]\d\d)\b", str(err))
-    return int(match.group(1)) if match else None
+    if name == "AuthorizationException":
+        return 403
+    if isinstance(err, ServerException) and err.args:
+        by_text = {text: code for code, text in ServerException.errors.items()}
+        return by_text.get(str(err.args[0]))
+    value = getattr(err, "status_code", None)
+    return value if isinstance(value, int) else None
 
 
-def _redact(message: str) -> str:
-    """An error text without query strings (LibreTranslate sends its key as one) and short."""
+def _redact(message: str, secret: str | None) -> str:
+    """An error text safe to show and store: no key (LibreTranslate puts it in the URL and in
+    its 403 message), no query strings, and short."""
+    if secret:
+        message = message.replace(secret, "***")
     message = re.sub(r"\?[^\s'\")]*", "?…", message)
     message = " ".join(message.split())
     return message[:200]
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|script)\b", re.IGNORECASE)
+
+
+def check_translation(source: str, result: object, target: str, engine: str) -> str:
+    """The engine's answer if it is a translation; TranslationError if it is not one (an empty
+    string, an echo of the English, an HTML page such as a captcha, MyMemory's quota warning
+    sent as if it were the translation, or no Chinese at all for a Chinese target)."""
+
+    def fail(why: str) -> TranslationError:
+        return TranslationError(f"{engine}: bad answer: {why}", engine=engine)
+
+    if not isinstance(result, str) or not result.strip():
+        raise fail("empty")
+    text = result.strip()
+    if "MYMEMORY WARNING" in text.upper():
+        raise fail("quota warning instead of a translation")
+    if len(_HTML.findall(text)) > len(_HTML.findall(source)):  # tags the English did not have
+        raise fail("an HTML page instead of a translation")
+    if _words(source) <= 3:  # a name or a formula may rightly come back as it was
+        return text
+    if " ".join(text.split()) == " ".join(source.split()):
+        raise fail("the English text came back unchanged")
+    if target.lower().startswith("zh") and not _CJK.search(text):
+        raise fail("no Chinese in the answer")
+    return text
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"[A-Za-z]{2,}", text))
+
+
 class DeepTranslatorEngine:
     """A deep-translator engine (google, libre, mymemory) with a deadline and a base URL."""
 
-    def __init__(self, settings: TranslateSettings) -> None:
+    def __init__(
+        self, settings: TranslateSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.name: str = settings.backend
         self.settings = settings
         self.limit = LIMITS.get(self.name, 4900)
+        self._sleep = sleep
         self._engine = self._build()
 
     def _build(self) -> Any:
+        from deep_translator.exceptions import (
+            InvalidSourceOrTargetLanguage,
+            LanguageNotSupportedException,
+        )
+
+        try:
+            return self._make()
+        except (LanguageNotSupportedException, InvalidSourceOrTargetLanguage) as err:
+            raise ConfigError(
+                f"config: translate.target: {self.settings.target!r} is not a language "
+                f"{self.name} knows"
+            ) from err
+
+    def _make(self) -> Any:
         from deep_translator import GoogleTranslator, LibreTranslator, MyMemoryTranslator
 
         s = self.settings
@@ -145,9 +202,7 @@ class DeepTranslatorEngine:
         result = call_with_deadline(
             lambda: self._engine.translate(piece), self.settings.timeout_seconds, self.name
         )
-        if not isinstance(result, str) or not result.strip():
-            raise TranslationError(f"{self.name}: empty translation", engine=self.name)
-        return result.strip()
+        return check_translation(piece, result, self.settings.target, self.name)
 
     def translate(self, text: str) -> str:
         parts: list[str] = []
@@ -165,14 +220,14 @@ class DeepTranslatorEngine:
             except Exception as err:  # deep-translator raises many unrelated types
                 status = _status_of(err)
                 reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
-                detail = _redact(str(err))
+                detail = _redact(str(err), self.settings.api_key)
                 reason += f": {detail}" if detail else ""
                 error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
                 if status in (400, 401, 403):
                     raise error from err
             if attempt < attempts:
                 log.warning("%s (attempt %d of %d); retrying", error, attempt, attempts)
-                time.sleep(min(2.0 ** (attempt - 1), 10.0))
+                self._sleep(min(2.0 ** (attempt - 1), 10.0))
         raise error
 
 

@@ -27,6 +27,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     """Seconds to wait before answering (longer than the client's timeout: a hang)."""
+    cut: int | None = None
+    """Send only this many bytes of the body (announcing all of it), then hang up."""
 
 
 @dataclass
@@ -105,6 +107,8 @@ class _Server:
 
     def __init__(self) -> None:
         self.script: list[Reply] = []
+        self.fault: Callable[[dict[str, Any]], Reply | None] | None = None
+        """Called for each request after the script: a Reply to serve instead, or None."""
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         owner = self
@@ -131,6 +135,8 @@ class _Server:
                 with owner.lock:
                     owner.requests.append(request)
                     reply = owner.script.pop(0) if owner.script else None
+                if reply is None and owner.fault is not None:
+                    reply = owner.fault(request)
                 if reply is None:
                     reply = owner.answer(request)
                 if reply.delay:
@@ -141,6 +147,11 @@ class _Server:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
+                    if reply.cut is not None:
+                        self.wfile.write(reply.body[: reply.cut])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
                     self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass

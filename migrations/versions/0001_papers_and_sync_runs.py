@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "papers",
         sa.Column("arxiv_id", sa.String(length=64), nullable=False),
@@ -74,7 +73,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("sync_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sync_runs_started_at"))
 

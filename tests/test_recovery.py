@@ -1,0 +1,213 @@
+"""Calm under failure: what a sync does when an engine, arXiv, git or a person gets in the way,
+and that the next sync finishes the job with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import gfm
+import pytest
+from conftest import git, run_cli, snn_entries, utc_now, write_config
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh
+from test_cli import Env
+
+from snn_feed.config import ArxivSettings, load_settings
+from snn_feed.errors import TranslationError
+from snn_feed.store import open_store
+from snn_feed.sync import Syncer, SyncOptions
+from snn_feed.translate import check_translation
+
+
+@pytest.fixture
+def env(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path):
+    papers = snn_entries(5, utc_now())
+    fake_arxiv.entries = list(papers)
+    return Env(tmp_path, fake_arxiv, fake_translator, log_repo, papers)
+
+
+def logged_ids(log: Path) -> list[str]:
+    items, _ = gfm.read(log.read_text())
+    return [i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links]
+
+
+def test_papers_the_engine_always_rejects_do_not_hold_back_the_others(env: Env) -> None:
+    poison = [
+        FakeEntry(f"2611.9000{i}", f"Spiking neural network poison {i}", "POISON spiking neural "
+                  "networks.", ["P"], utc_now() - timedelta(days=2, hours=i))
+        for i in range(2)
+    ]  # fmt: skip
+    env.arxiv.entries += poison
+    env.translator.fault = lambda r: Reply(500, b"no") if "POISON" in r["params"]["q"] else None
+
+    first = env.sync()
+    second = env.sync()
+    assert (first.returncode, second.returncode) == (3, 3)
+    logged = logged_ids(env.log)
+    assert sorted(logged[: len(env.papers)]) == sorted(p.arxiv_id for p in env.papers)
+    assert not {p.arxiv_id for p in poison} & set(logged)
+    assert "pending 2" in second.stdout
+
+
+def test_a_symlinked_log_is_written_through_and_committed(env: Env, tmp_path: Path) -> None:
+    link = tmp_path / "elsewhere" / "log.md"
+    link.parent.mkdir()
+    link.symlink_to(env.log)
+    head = env.head()
+    config = write_config(tmp_path / "link.toml", arxiv_url=env.arxiv.url,
+                          translator_url=env.translator.base + "/m", log_path=link)  # fmt: skip
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink()
+    assert set(logged_ids(env.log)) >= {p.arxiv_id for p in env.papers}
+    assert git(env.repo, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    assert git(env.repo, "status", "--porcelain").strip() == ""
+
+
+def test_someone_elses_edit_is_never_committed_even_with_nothing_new(env: Env) -> None:
+    assert env.sync().returncode == 0
+    head = env.head()
+    edited = env.log.read_bytes() + b"\nmy note\n"
+    env.log.write_bytes(edited)
+    result = env.sync()
+    assert result.returncode == 0, result.stderr
+    assert env.head() == head and env.log.read_bytes() == edited
+
+
+def test_an_edit_after_a_no_commit_run_is_not_swept_into_the_commit(env: Env) -> None:
+    head = env.head()
+    assert env.sync("--no-commit").returncode == 0
+    edited = env.log.read_bytes() + b"\nmy note\n"
+    env.log.write_bytes(edited)
+    result = env.sync()
+    assert result.returncode == 1
+    assert "did not make" in result.stderr
+    assert env.head() == head and env.log.read_bytes() == edited
+
+
+def test_a_rejected_api_key_is_not_retried_and_never_shown(env: Env) -> None:
+    secret = "sk-TOPSECRET-42"
+    env.translator.fault = lambda r: Reply(403, b'{"error": "Invalid API key"}')
+    result = env.sync(
+        "-v", translate__backend="libre", translate__api_key=secret, translate__retries=2,
+        translator_url=env.translator.base + "/",
+    )  # fmt: skip
+    assert result.returncode == 3
+    assert "403" in result.stderr
+    assert secret not in result.stdout + result.stderr
+    assert len(env.translator.requests) == 2  # two papers tried once each, then the engine is down
+    for path in (env.tmp / "data").iterdir():
+        assert secret.encode() not in path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "MYMEMORY WARNING: YOU USED ALL AVAILABLE FREE TRANSLATIONS FOR TODAY. NEXT AVAILABLE IN "
+        "10 HOURS 20 MINUTES 10 SECONDS",
+        "",
+        "<html><body><form id=captcha>Our systems have detected unusual traffic</form></body>",
+    ],
+)
+def test_an_answer_that_is_not_a_translation_is_not_stored(env: Env, answer: str) -> None:
+    env.translator.translate = lambda text: answer
+    before = env.log.read_bytes()
+    result = env.sync(translate__backend="mymemory", translator_url=env.translator.base + "/get")
+    assert result.returncode == 3
+    assert env.log.read_bytes() == before
+    db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
+    assert db.execute("select count(*) from papers where abstract_zh is not null").fetchone() == (
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "answer", "accepted"),
+    [
+        ("Spiking neural networks are efficient.", "脉冲神经网络是高效的。", True),
+        ("Spiking neural networks are efficient.", "Spiking neural networks are efficient.", False),
+        (
+            "Spiking neural networks are efficient.",
+            "Les réseaux de neurones sont efficaces.",
+            False,
+        ),
+        ("We use <script> tags.", "我们使用 <script> 标签。", True),
+        ("SNN.", "SNN.", True),  # too short to tell: kept
+    ],
+)
+def test_check_translation(source: str, answer: str, accepted: bool) -> None:
+    if accepted:
+        assert check_translation(source, answer, "zh-CN", "x") == answer
+    else:
+        with pytest.raises(TranslationError):
+            check_translation(source, answer, "zh-CN", "x")
+
+
+def test_a_connection_dropped_mid_answer_is_retried(env: Env) -> None:
+    body = atom_feed(env.arxiv.entries, len(env.arxiv.entries), 0, 200)
+    env.arxiv.script = [Reply(200, body, cut=len(body) // 2)]
+    result = env.sync()
+    assert result.returncode == 0, result.stderr
+    assert len(env.arxiv.requests) == 2
+
+
+def test_arxiv_failing_on_page_two_still_logs_page_one_then_catches_up(env: Env) -> None:
+    env.arxiv.fault = lambda r: Reply(503, b"down") if r["params"]["start"] != "0" else None
+    first = env.sync(arxiv__page_size=2)
+    assert first.returncode == 1
+    assert "HTTP 503" in first.stderr
+    first_page = {p.arxiv_id for p in env.papers} & set(logged_ids(env.log))
+    assert len(first_page) == 2  # page one is in the log and committed
+    assert git(env.repo, "status", "--porcelain").strip() == ""
+
+    env.arxiv.fault = None
+    second = env.sync(arxiv__page_size=2)
+    assert second.returncode == 0, second.stderr
+    ids = [i for i in logged_ids(env.log) if i.startswith(env.papers[0].arxiv_id[:4])]
+    assert sorted(ids) == sorted(p.arxiv_id for p in env.papers)
+
+
+def test_an_unexpected_error_is_recorded_as_a_failed_run(env: Env) -> None:
+    class Broken:
+        name = "broken"
+
+        def translate(self, text: str) -> str:
+            raise RuntimeError("bug in an engine")
+
+    settings = load_settings(env.config(), environ={})
+    store = open_store(settings.database_url)
+    from snn_feed.arxiv_source import PoliteClient
+
+    client = PoliteClient(ArxivSettings(api_url=env.arxiv.url, delay_seconds=0))
+    syncer = Syncer(settings, store, client, Broken(), None)
+    with pytest.raises(RuntimeError):
+        syncer.run(SyncOptions())
+    with store.session() as s:
+        from snn_feed.store import SyncRun
+
+        (run,) = s.query(SyncRun).all()
+    assert (run.outcome, run.error, run.finished_at is not None) == (
+        "failed", "bug in an engine", True,
+    )  # fmt: skip
+
+
+def test_config_errors_from_the_engine_are_usage_errors(env: Env) -> None:
+    result = run_cli("sync", "--config", env.config(), env={"SNN_FEED_TRANSLATE__TARGET": "xx"})
+    assert result.returncode == 2
+    assert "translate.target" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_numeric_looking_api_key_stays_text(env: Env) -> None:
+    settings = load_settings(env.config(), environ={"SNN_FEED_TRANSLATE__API_KEY": "20261128"})
+    assert settings.translate.api_key == "20261128"
+
+
+def test_the_fake_translation_is_what_ends_up_in_the_log(env: Env) -> None:
+    assert env.sync().returncode == 0
+    items, _ = gfm.read(env.log.read_text())
+    titles = {i.links[0].href.rsplit("/", 1)[1]: i.links[0].title for i in items if i.links}
+    for paper in env.papers:
+        assert gfm.squash(titles[paper.arxiv_id] or "") == gfm.squash(
+            fake_zh(" ".join(paper.abstract.split()))
+        )
