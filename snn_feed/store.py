@@ -256,40 +256,36 @@ class Store:
                 .values(last_error=error, translate_attempts=PaperRow.translate_attempts + 1)
             )
 
-    def mark_written(self, ids: Sequence[str], month: str | None) -> None:
-        """Record papers as present in the log file (`month` None: found there already)."""
+    def _move(self, ids: Sequence[str], allowed: Sequence[PaperState], **values: Any) -> None:
+        """Set `values` on those of `ids` that are in one of the `allowed` states."""
         if not ids:
             return
         with self.session() as s, s.begin():
             s.execute(
                 update(PaperRow)
-                .where(
-                    PaperRow.arxiv_id.in_(ids),
-                    PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED]),
-                )
-                .values(state=PaperState.WRITTEN, written_at=now(), log_month=month)
+                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state.in_(list(allowed)))
+                .values(**values)
             )
+
+    def mark_written(self, ids: Sequence[str], month: str | None) -> None:
+        """Record papers as present in the log file (`month` None: found there already)."""
+        self._move(
+            ids, [PaperState.FETCHED, PaperState.TRANSLATED],
+            state=PaperState.WRITTEN, written_at=now(), log_month=month,
+        )  # fmt: skip
 
     def unwrite(self, ids: Sequence[str]) -> None:
         """Papers marked written whose lines never reached a commit: write them again."""
-        if not ids:
-            return
-        with self.session() as s, s.begin():
-            s.execute(
-                update(PaperRow)
-                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state == PaperState.WRITTEN)
-                .values(state=PaperState.TRANSLATED, written_at=None, log_month=None)
-            )
+        self._move(
+            ids, [PaperState.WRITTEN],
+            state=PaperState.TRANSLATED, written_at=None, log_month=None,
+        )  # fmt: skip
 
     def mark_committed(self, ids: Sequence[str], sha: str | None) -> None:
-        if not ids:
-            return
-        with self.session() as s, s.begin():
-            s.execute(
-                update(PaperRow)
-                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state == PaperState.WRITTEN)
-                .values(state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha)
-            )
+        self._move(
+            ids, [PaperState.WRITTEN],
+            state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha,
+        )  # fmt: skip
 
     def count_unwritten(self) -> int:
         with self.session() as s:
