@@ -23,36 +23,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("snn_feed")
 
 
-class _RedactingFormatter(logging.Formatter):
-    """Never let a configured secret reach a log line or traceback, whoever logs it."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
-
-
-def _setup_logging(verbose: bool, secrets: list[str]) -> None:
-    _SECRETS[:] = [s for s in secrets if s]
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
-    # urllib3 logs full request URLs, and LibreTranslate's key travels in one.
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
-_SECRETS: list[str] = []
-"""Configured secrets, blanked out of everything snn-feed prints or logs."""
-
-
-def redact(text: str) -> str:
-    for secret in _SECRETS:
-        text = text.replace(secret, "***")
-    return text
-
-
 def _fail(message: str, status: int) -> None:
+    from snn_feed.logs import redact
+
     click.echo(f"snn-feed: {redact(message)}", err=True)
     sys.exit(status)
 
@@ -65,13 +38,20 @@ def common_options(func: F) -> F:
         help="Config file (default: $SNN_FEED_CONFIG, then ./config.toml).",
     )  # fmt: skip
     @click.option("-v", "--verbose", is_flag=True, help="Log details to stderr; show tracebacks.")
+    @click.option(
+        "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        help="json: one JSON object per log line, for log collectors.",
+    )  # fmt: skip
     @functools.wraps(func)
-    def wrapper(config_path: str | None, verbose: bool, **kwargs: Any) -> Any:
+    def wrapper(config_path: str | None, verbose: bool, log_format: str, **kwargs: Any) -> Any:
+        from snn_feed import logs
         from snn_feed.config import load_settings
 
         try:
             settings = load_settings(config_path)
-            _setup_logging(verbose, [settings.translate.api_key or ""])
+            logs.setup(
+                verbose, json_lines=log_format == "json", secrets=[settings.translate.api_key or ""]
+            )
             return func(settings, **kwargs)
         except SnnFeedError as err:
             if verbose:
@@ -128,6 +108,44 @@ def sync(settings: Settings, since: datetime | None, no_commit: bool, dry_run: b
         )
     click.echo(f"{'sync (dry run)' if dry_run else 'sync'}: {result.summary.line()}")
     sys.exit(result.status)
+
+
+@cli.command(epilog="Example: snn-feed serve --log-format json")
+@common_options
+def serve(settings: Settings) -> None:
+    """Run syncs on the [schedule] in the foreground (for systemd and containers).
+
+    Makes up a missed run at start, retries failed runs with backoff, and on SIGTERM/SIGINT
+    stops at a safe point and exits 0 within [schedule] stop_timeout_seconds.
+    """
+    from snn_feed.service import Service
+
+    sys.exit(Service(settings).serve())
+
+
+@cli.command(epilog="Example: snn-feed status --json   (exit status 0 = healthy)")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@common_options
+def status(settings: Settings, as_json: bool) -> None:
+    """Show the last run, the next one, paper counts and the last commit.
+
+    Exits 1 when no sync has succeeded yet, the last run failed, or the last success is
+    older than [status] max_age_hours: usable as a Docker health check or a probe.
+    """
+    import json
+    from datetime import UTC
+
+    from snn_feed.status import report
+    from snn_feed.store import open_store
+
+    store = open_store(settings.database_url, create=False)
+    result = report(store, settings, datetime.now(UTC))
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in result.lines():
+            click.echo(line)
+    sys.exit(0 if result.healthy else 1)
 
 
 @cli.group()

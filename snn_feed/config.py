@@ -45,6 +45,14 @@ DEFAULT_KEYWORDS = [
 PositiveFloat = Annotated[float, Field(gt=0)]
 
 
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ValueError(f"unknown time zone {value!r}") from err
+    return value
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -127,11 +135,7 @@ class LogSettings(_Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {value!r}") from err
-        return value
+        return _check_zone(value)
 
 
 class GitSettings(_Section):
@@ -166,6 +170,43 @@ class SyncSettings(_Section):
     """How long a sync waits for another one to finish before it exits busy (status 4)."""
 
 
+class ScheduleSettings(_Section):
+    cron: str = "30 20 * * 0-4"
+    """Crontab line (minute hour day month day-of-week, 0 or 7 = Sunday) in `timezone`;
+    the default runs half an hour after arXiv's announcements, Sunday to Thursday."""
+    timezone: str = "America/New_York"
+    retries: int = Field(default=3, ge=0, le=20)
+    """A failed or partial run is tried again this many times before the next slot."""
+    retry_minutes: float = Field(default=15.0, gt=0)
+    """Wait before the first retry; it doubles for each further one."""
+    stop_timeout_seconds: float = Field(default=60.0, gt=0)
+    """On SIGTERM, how long a running sync may take to reach a safe point before exit."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from snn_feed.schedule import make_trigger
+
+        try:
+            make_trigger(value, "UTC")
+        except ValueError as err:
+            raise ValueError(f"bad cron expression {value!r}: {err}") from err
+        return value
+
+
+class StatusSettings(_Section):
+    max_age_hours: float = Field(default=80.0, gt=0)
+    """`status` fails when the last successful sync is older than this (the default covers
+    arXiv's Friday-Saturday pause of 72 hours plus retries)."""
+    quiet_days: int = Field(default=5, ge=1, le=60)
+    """Warn when runs over this many days with announcements found no paper at all."""
+
+
 class Settings(_Section):
     feed: FeedSettings = Field(default_factory=FeedSettings)
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
@@ -174,6 +215,8 @@ class Settings(_Section):
     log: LogSettings = Field(default_factory=LogSettings)
     git: GitSettings = Field(default_factory=GitSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    status: StatusSettings = Field(default_factory=StatusSettings)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""

@@ -65,3 +65,7 @@ class LogFileError(SnnFeedError):
 
 class GitError(SnnFeedError):
     """A git command failed; the log file is written but not committed."""
+
+
+class Interrupted(SnnFeedError):
+    """A stop was requested (SIGTERM/SIGINT); the sync stopped at a safe point."""

@@ -324,6 +324,44 @@ class Store:
                 .values(outcome=outcome, finished_at=now(), **values)
             )
 
+    def runs(self, *, since: datetime | None = None, limit: int | None = None) -> list[SyncRun]:
+        """Runs, newest first."""
+        with self.session() as s:
+            query = select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            if since is not None:
+                query = query.where(SyncRun.started_at >= since)
+            if limit is not None:
+                query = query.limit(limit)
+            return list(s.scalars(query))
+
+    def last_success(self) -> SyncRun | None:
+        with self.session() as s:
+            query = (
+                select(SyncRun)
+                .where(SyncRun.outcome.in_(["done", "partial"]))
+                .order_by(SyncRun.finished_at.desc())
+                .limit(1)
+            )
+            return s.scalar(query)
+
+    def last_commit(self) -> SyncRun | None:
+        """The last run that made a commit."""
+        with self.session() as s:
+            query = (
+                select(SyncRun)
+                .where(SyncRun.commit_sha.is_not(None))
+                .order_by(SyncRun.finished_at.desc())
+                .limit(1)
+            )
+            return s.scalar(query)
+
+    def state_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(PaperRow.state, func.count()).group_by(PaperRow.state))
+            counts = {state.value: 0 for state in PaperState}
+            counts.update({state: int(n) for state, n in rows})
+            return counts
+
     def last_successful_window_end(self) -> datetime | None:
         """End of the submission window of the last sync that fetched without error."""
         with self.session() as s:

@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 
 from snn_feed import arxiv_source, logfile, relevance
 from snn_feed.config import Settings
-from snn_feed.errors import BusyError, ExitStatus, FetchError, GitError, TranslationError
+from snn_feed.errors import (
+    BusyError,
+    ExitStatus,
+    FetchError,
+    GitError,
+    Interrupted,
+    TranslationError,
+)
 from snn_feed.gitrepo import GitRepo
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
@@ -75,8 +82,10 @@ class Syncer:
         translator: Translator,
         git: GitRepo | None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.settings = settings
+        self.should_stop = should_stop
         self.store = store
         self.client = client
         self.translator = translator
@@ -84,6 +93,11 @@ class Syncer:
         self.clock = clock
         self.zone = ZoneInfo(settings.log.timezone)
         self.log_path = settings.log_path.resolve()  # a symlinked log is written through
+
+    def _safe_point(self) -> None:
+        """Stop here if asked to: between papers and pages, never inside a write."""
+        if self.should_stop():
+            raise Interrupted("stopped on request at a safe point; the next sync continues")
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -118,10 +132,12 @@ class Syncer:
         # One transaction per batch: a failure later in paging keeps what was already read.
         for batch in _batches(self.matching(since, until, summary), self.client.page_size):
             summary.new += len(self.store.add_papers(batch))
+            self._safe_point()
 
     def translate(self, summary: SyncSummary) -> None:
         failures = 0
         for row in self.store.to_translate():
+            self._safe_point()
             try:
                 text = self.translator.translate(row.abstract)
             except TranslationError as err:
@@ -219,6 +235,7 @@ class Syncer:
                 # Papers already stored are still translated, written and committed below.
                 fetch_error = err
             self.translate(summary)
+            self._safe_point()
             self.write(summary)
             if options.commit:
                 self.commit(summary)
@@ -226,8 +243,9 @@ class Syncer:
                 raise fetch_error
         except BaseException as err:  # recorded, then re-raised: a run never stays "running"
             summary.pending = self.store.count_unwritten()
+            outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
             self.store.finish_run(
-                run_id, "failed", error=str(err) or type(err).__name__, **_counts(summary),
+                run_id, outcome, error=str(err) or type(err).__name__, **_counts(summary),
                 window_start=since, window_end=None, commit_sha=summary.commit,
             )  # fmt: skip
             raise
@@ -277,6 +295,7 @@ def run_sync(
     *,
     client: arxiv_source.PoliteClient | None = None,
     translator: Translator | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> SyncResult:
     """One sync under the cross-process lock, with the configured seams unless given."""
     from filelock import FileLock, Timeout
@@ -293,6 +312,7 @@ def run_sync(
                 client or arxiv_source.PoliteClient(settings.arxiv),
                 translator or make_translator(settings.translate),
                 GitRepo(settings.log_path, settings.git) if commit else None,
+                should_stop=should_stop,
             )
             try:
                 return syncer.run(options)

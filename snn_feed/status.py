@@ -1,0 +1,129 @@
+"""`snn-feed status`: is the feed healthy? For people, health checks and monitoring probes.
+
+Unhealthy (non-zero exit) when no sync has succeeded yet, when the last finished run failed,
+or when the last success is older than `[status] max_age_hours`. A run of days with arXiv
+announcements but no paper found at all is only a warning: it may be a quiet week, or a
+query that no longer matches anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from snn_feed.config import Settings
+from snn_feed.schedule import fire_times, make_trigger, next_run
+from snn_feed.store import Store, SyncRun
+
+
+@dataclass
+class Report:
+    healthy: bool
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    last_run: dict[str, Any] | None = None
+    last_success: str | None = None
+    next_run: str | None = None
+    papers: dict[str, int] = field(default_factory=dict)
+    last_commit: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lines(self) -> list[str]:
+        out = [f"health: {'ok' if self.healthy else 'FAILING'}"]
+        out += [f"problem: {p}" for p in self.problems]
+        out += [f"warning: {w}" for w in self.warnings]
+        if self.last_run:
+            r = self.last_run
+            out.append(
+                f"last run: {r['started_at']} {r['outcome']} (found {r['found']}, new {r['new']}, "
+                f"translated {r['translated']}, written {r['written']}, pending {r['pending']})"
+                + (f": {r['error']}" if r.get("error") else "")
+            )
+        else:
+            out.append("last run: never")
+        out.append(f"last success: {self.last_success or 'never'}")
+        out.append(f"next scheduled run: {self.next_run or 'none'}")
+        p = self.papers
+        out.append(
+            f"papers: {p.get('stored', 0)} stored, {p.get('written', 0)} written, "
+            f"{p.get('pending_translation', 0)} pending translation, "
+            f"{p.get('pending_write', 0)} translated but not yet written"
+        )
+        c = self.last_commit
+        out.append(f"last commit: {c['sha'][:10]} at {c['at']}" if c else "last commit: none")
+        return out
+
+
+def _run_dict(run: SyncRun) -> dict[str, Any]:
+    return {
+        "started_at": run.started_at.isoformat(timespec="seconds"),
+        "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
+        "outcome": run.outcome,
+        "found": run.found,
+        "new": run.new,
+        "translated": run.translated,
+        "written": run.written,
+        "pending": run.pending,
+        "error": run.error,
+    }
+
+
+def report(store: Store, settings: Settings, now: datetime) -> Report:
+    """The health of the feed at `now`, from the recorded runs and papers."""
+    runs = store.runs(limit=20)
+    finished = [r for r in runs if r.finished_at is not None]
+    success = store.last_success()
+    problems: list[str] = []
+    warnings: list[str] = []
+
+    if success is None:
+        problems.append("no successful sync yet")
+    else:
+        age = now - (success.finished_at or success.started_at)
+        limit = settings.status.max_age_hours
+        if age > timedelta(hours=limit):
+            hours = age.total_seconds() / 3600
+            problems.append(f"last successful sync was {hours:.0f} h ago (limit {limit:g} h)")
+    # An interrupted run (a restart) is not a failure: the next start catches up.
+    if finished and finished[0].outcome == "failed":
+        problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
+
+    trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
+    window_start = now - timedelta(days=settings.status.quiet_days)
+    announcements = fire_times(trigger, window_start, now)
+    recent = [r for r in store.runs(since=window_start) if r.outcome in ("done", "partial")]
+    if len(announcements) >= 3 and recent and all(r.found == 0 for r in recent):
+        warnings.append(
+            f"no paper found in {settings.status.quiet_days} days with {len(announcements)} "
+            "arXiv announcements: a quiet week, or a query that matches nothing? "
+            "(check [feed] keywords and categories)"
+        )
+
+    counts = store.state_counts()
+    commit = store.last_commit()
+    upcoming = next_run(trigger, now)
+    return Report(
+        healthy=not problems,
+        problems=problems,
+        warnings=warnings,
+        last_run=_run_dict(runs[0]) if runs else None,
+        last_success=(success.finished_at or success.started_at).isoformat(timespec="seconds")
+        if success
+        else None,
+        next_run=upcoming.isoformat(timespec="seconds") if upcoming else None,
+        papers={
+            "stored": sum(counts.values()),
+            "written": counts["written"] + counts["committed"],
+            "pending_translation": counts["fetched"],
+            "pending_write": counts["translated"],
+        },
+        last_commit={
+            "sha": commit.commit_sha,
+            "at": (commit.finished_at or commit.started_at).isoformat(timespec="seconds"),
+        }
+        if commit and commit.commit_sha
+        else None,
+    )

@@ -1,0 +1,80 @@
+"""Deployment files: docker-compose.yml against the Compose Specification's JSON schema, and
+the Dockerfile's promises (no Docker engine runs here; .ci/run runs its install step)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from conftest import FIXTURES
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def test_compose_file_is_valid_against_the_compose_specification(compose: dict) -> None:
+    schema = json.loads((FIXTURES / "compose-spec" / "compose-spec.schema.json").read_text())
+    validator = jsonschema.Draft201909Validator(schema)  # the draft its $schema names
+    errors = sorted(validator.iter_errors(compose), key=str)
+    assert not errors, "\n".join(e.message for e in errors)
+    # the check has teeth: a typo in a key is refused
+    broken = {
+        **compose,
+        "services": {"snn-feed": {**compose["services"]["snn-feed"], "restrat": 1}},
+    }
+    assert list(validator.iter_errors(broken))
+
+
+def test_the_service_runs_serve_with_health_check_volumes_and_restart(compose: dict) -> None:
+    service = compose["services"]["snn-feed"]
+    assert service["command"][0] == "serve"
+    assert service["healthcheck"]["test"] == ["CMD", "snn-feed", "status"]
+    assert service["restart"] in ("always", "unless-stopped")
+    mounts = {v.split(":")[1] for v in service["volumes"]}
+    assert {"/data", "/log"} <= mounts
+    env = service["environment"]
+    assert env["SNN_FEED_DATABASE__URL"].startswith("sqlite:////data/")
+    assert env["SNN_FEED_LOG__PATH"].startswith("/log/")
+    # the stop grace period outlasts the service's own safe-stop timeout
+    grace = int(re.fullmatch(r"(\d+)s", service["stop_grace_period"]).group(1))
+    assert grace > 60
+
+
+def test_no_secret_is_baked_in(compose: dict) -> None:
+    service = compose["services"]["snn-feed"]
+    for name, value in service["environment"].items():
+        if name.endswith(("API_KEY", "TOKEN", "PASSWORD")):
+            assert value is None or str(value).startswith("${"), name
+    assert "git-credentials" in service["secrets"]
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert not re.search(r"(?i)(api_key|token|password)\s*=", dockerfile)
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert "secrets" in ignored and ".git" in ignored
+
+
+def test_libretranslate_is_optional_behind_a_profile(compose: dict) -> None:
+    libre = compose["services"]["libretranslate"]
+    assert libre["profiles"] == ["libre"]
+    assert "profiles" not in compose["services"]["snn-feed"]
+
+
+def test_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
+    lines = [line.strip() for line in (REPO / "Dockerfile").read_text().splitlines()]
+    assert re.match(r"FROM python:3\.1[1-9]-slim", lines[next(i for i, x in enumerate(lines)
+                                                           if x.startswith("FROM"))])  # fmt: skip
+    assert any(re.match(r"RUN pip install --no-cache-dir \.( |$)", x) for x in lines)
+    users = [x.split()[1] for x in lines if x.startswith("USER ")]
+    assert users and users[-1] not in ("root", "0")
+    assert 'CMD ["serve"]' in lines and 'ENTRYPOINT ["snn-feed"]' in lines
+    assert any("snn-feed" in x and "status" in x for x in lines if x.startswith("HEALTHCHECK"))
+    copied = {x.split()[1] for x in lines if x.startswith("COPY ")}
+    assert {"snn_feed", "migrations"} <= copied

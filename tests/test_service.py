@@ -1,0 +1,202 @@
+"""`snn-feed serve` as a process: catch-up, schedule, retries, the shared lock, and SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import gfm
+import pytest
+from conftest import git, run_cli, snn_entries, utc_now, write_config
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh
+
+NEVER = "0 0 1 1 *"  # New Year's midnight: only the catch-up run happens during a test
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+@pytest.fixture
+def setup(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path):
+    fake_arxiv.entries = snn_entries(4, utc_now())
+
+    def config(**extra: Any) -> Path:
+        extra.setdefault("schedule__cron", NEVER)
+        extra.setdefault("schedule__timezone", "UTC")
+        extra.setdefault("schedule__stop_timeout_seconds", 20)
+        return write_config(
+            tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+            translator_url=fake_translator.base + "/m", log_path=log_repo / "README.md", **extra,
+        )  # fmt: skip
+
+    return config
+
+
+@contextmanager
+def serving(config: Path, *args: str) -> Iterator[subprocess.Popen[str]]:
+    err = open(config.parent / f"serve-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snn_feed", "serve", "--config", str(config), *args],
+        stdout=subprocess.DEVNULL, stderr=err, text=True,
+        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
+    )  # fmt: skip
+    process.log = err  # type: ignore[attr-defined]
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        err.close()
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 25.0) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=timeout)
+
+
+def service_log(process: subprocess.Popen[str]) -> str:
+    """What the service wrote to stderr (readable after `serving` has closed the file)."""
+    return Path(process.log.name).read_text()  # type: ignore[attr-defined]
+
+
+def commits_since_seed(repo: Path) -> int:
+    return int(git(repo, "rev-list", "--count", "HEAD")) - 1
+
+
+def logged(repo: Path) -> list[str]:
+    items, _ = gfm.read((repo / "README.md").read_text())
+    return [i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links]
+
+
+def db(tmp: Path) -> sqlite3.Connection:
+    return sqlite3.connect(tmp / "data" / "feed.sqlite3")
+
+
+def assert_consistent(tmp: Path, repo: Path) -> None:
+    """No run left running; the log and the database agree; nothing logged twice."""
+    ids = logged(repo)
+    assert len(ids) == len(set(ids)), "a paper was logged twice"
+    conn = db(tmp)
+    assert conn.execute("select count(*) from sync_runs where outcome='running'").fetchone()[0] == 0
+    marked = {r[0] for r in conn.execute("select arxiv_id from papers where state in "
+                                         "('written', 'committed')")}  # fmt: skip
+    assert marked <= set(ids)
+    stored = {r[0] for r in conn.execute("select arxiv_id from papers")}
+    assert stored & set(ids) == marked
+    assert git(repo, "status", "--porcelain").strip() == ""
+
+
+def test_serve_catches_up_on_start_then_syncs_on_schedule(
+    setup, tmp_path: Path, fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    config = setup(schedule__cron="*/2 * * * * *")
+    first = [e.arxiv_id for e in fake_arxiv.entries]
+    with serving(config) as service:
+        wait_for(lambda: set(first) <= set(logged(log_repo)), what="the catch-up run")
+        assert commits_since_seed(log_repo) == 1
+        late = FakeEntry("2611.99999", "Spiking neural networks, announced later",
+                         "Spiking neural networks arrive late.", ["Late Author"],
+                         utc_now() - timedelta(minutes=1))  # fmt: skip
+        fake_arxiv.entries.append(late)
+        wait_for(lambda: late.arxiv_id in logged(log_repo), what="a scheduled run")
+        wait_for(lambda: commits_since_seed(log_repo) == 2, what="its commit")
+        assert stop(service) == 0
+    text = service_log(service)
+    assert "sync done: found" in text and "Traceback" not in text
+    assert_consistent(tmp_path, log_repo)
+
+
+def test_sigterm_during_a_run_stops_safely_and_the_next_start_finishes(
+    setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
+) -> None:
+    def slow(text: str) -> str:
+        time.sleep(0.8)
+        return fake_zh(text)
+
+    fake_translator.translate = slow
+    config = setup()
+    before = (log_repo / "README.md").read_bytes()
+    with serving(config) as service:
+        wait_for(lambda: len(fake_translator.requests) >= 1, what="translation to start")
+        started = time.monotonic()
+        assert stop(service) == 0
+        assert time.monotonic() - started < 10
+    assert (log_repo / "README.md").read_bytes() == before
+    outcomes = [r[0] for r in db(tmp_path).execute("select outcome from sync_runs")]
+    assert outcomes == ["interrupted"]
+    assert_consistent(tmp_path, log_repo)
+
+    fake_translator.translate = fake_zh
+    with serving(config) as service:
+        wait_for(lambda: set(e.arxiv_id for e in fake_arxiv.entries) <= set(logged(log_repo)),
+                 what="the next start to finish the job")  # fmt: skip
+        wait_for(lambda: commits_since_seed(log_repo) == 1, what="the commit")
+        assert stop(service) == 0
+    assert_consistent(tmp_path, log_repo)
+
+
+def test_a_cron_sync_during_a_service_run_gets_busy_and_nothing_doubles(
+    setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
+) -> None:
+    def slow(text: str) -> str:
+        time.sleep(0.5)
+        return fake_zh(text)
+
+    fake_translator.translate = slow
+    config = setup()
+    with serving(config) as service:
+        wait_for(lambda: len(fake_translator.requests) >= 1, what="the service's run")
+        cron = run_cli("sync", "--config", str(config))
+        assert cron.returncode == 4, cron.stderr
+        assert "another sync is running" in cron.stderr
+        wait_for(lambda: commits_since_seed(log_repo) == 1, what="the service's commit")
+        again = run_cli("sync", "--config", str(config))
+        assert again.returncode == 0 and "written 0" in again.stdout
+        assert stop(service) == 0
+    assert sorted(set(logged(log_repo)) & {e.arxiv_id for e in fake_arxiv.entries}) == sorted(
+        e.arxiv_id for e in fake_arxiv.entries
+    )
+    assert_consistent(tmp_path, log_repo)
+
+
+def test_a_failed_run_is_retried_with_backoff_and_the_service_lives_on(
+    setup, tmp_path: Path, fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    fake_arxiv.script = [Reply(503, b"down")] * 2  # arxiv retries=1: the first run fails
+    config = setup(schedule__retries=2, schedule__retry_minutes=0.02)
+    with serving(config) as service:
+        wait_for(lambda: commits_since_seed(log_repo) == 1, what="the retried run")
+        assert service.poll() is None
+        assert stop(service) == 0
+    outcomes = [r[0] for r in db(tmp_path).execute("select outcome from sync_runs order by id")]
+    assert outcomes == ["failed", "done"]
+    text = service_log(service)
+    assert "sync failed: arXiv: HTTP 503" in text and "trying again at" in text
+
+
+def test_json_log_lines_for_collectors(setup, log_repo: Path) -> None:
+    config = setup()
+    with serving(config, "--log-format", "json") as service:
+        wait_for(lambda: commits_since_seed(log_repo) == 1, what="the catch-up run")
+        assert stop(service) == 0
+    records = [json.loads(line) for line in service_log(service).splitlines() if line.strip()]
+    runs = [r for r in records if r.get("event") == "sync"]
+    assert len(runs) == 1 and runs[0]["status"] == 0
+    assert runs[0]["message"].startswith("sync done: found 4, new 4")

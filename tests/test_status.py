@@ -1,0 +1,98 @@
+"""`snn-feed status`: what it reports and when it says the feed is unhealthy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from snn_feed.config import load_settings
+from snn_feed.records import Paper
+from snn_feed.store import Store, SyncRun, open_store
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite3"}"\n')
+    return path
+
+
+@pytest.fixture
+def store(config: Path) -> Store:
+    return open_store(load_settings(config, environ={}).database_url)
+
+
+def add_run(store: Store, outcome: str, hours_ago: float, **counts: object) -> None:
+    finished = datetime.now(UTC) - timedelta(hours=hours_ago)
+    with store.session() as s, s.begin():
+        s.add(SyncRun(command="sync", started_at=finished - timedelta(seconds=30),
+                      finished_at=finished, outcome=outcome, **counts))  # fmt: skip
+
+
+def status(config: Path, *args: str):
+    return run_cli("status", "--config", str(config), *args)
+
+
+def test_never_run_is_unhealthy(config: Path) -> None:
+    result = status(config)
+    assert result.returncode == 1
+    assert "no successful sync yet" in result.stdout
+    assert "last run: never" in result.stdout
+    assert not (config.parent / "db.sqlite3").exists(), "status must not create the database"
+
+
+def test_a_recent_success_is_healthy_and_reported(config: Path, store: Store) -> None:
+    now = datetime.now(UTC)
+    paper = Paper("2611.00001", 1, "T", ["A"], "Spiking.", ["cs.NE"], "cs.NE", now, now)
+    store.add_papers([(paper, 3, None), (replace(paper, arxiv_id="2611.00002"), 3, None)])
+    store.save_translation("2611.00001", "译文", "google")
+    store.mark_written(["2611.00001"], "2026.11")
+    add_run(store, "done", 2, found=7, new=2, translated=1, written=1, pending=1,
+            commit_sha="0123456789abcdef")  # fmt: skip
+
+    result = status(config)
+    assert result.returncode == 0, result.stdout
+    assert "health: ok" in result.stdout
+    assert "done (found 7, new 2, translated 1, written 1, pending 1)" in result.stdout
+    assert "papers: 2 stored, 1 written, 1 pending translation" in result.stdout
+    assert "last commit: 0123456789" in result.stdout
+
+    data = json.loads(status(config, "--json").stdout)
+    assert data["healthy"] is True
+    assert data["papers"] == {"stored": 2, "written": 1, "pending_translation": 1,
+                              "pending_write": 0}  # fmt: skip
+    assert datetime.fromisoformat(data["next_run"]) > datetime.now(UTC)
+
+
+def test_a_failed_last_run_is_unhealthy(config: Path, store: Store) -> None:
+    add_run(store, "done", 30)
+    add_run(store, "failed", 1, error="arXiv: HTTP 503 (gave up after 4 attempts)")
+    result = status(config)
+    assert result.returncode == 1
+    assert "problem: last run failed: arXiv: HTTP 503" in result.stdout
+
+
+def test_an_old_success_is_overdue(config: Path, store: Store) -> None:
+    add_run(store, "done", 100)
+    result = status(config)
+    assert result.returncode == 1
+    assert "last successful sync was 100 h ago (limit 80 h)" in result.stdout
+    assert run_cli("status", "--config", str(config),
+                   env={"SNN_FEED_STATUS__MAX_AGE_HOURS": "120"}).returncode == 0  # fmt: skip
+
+
+def test_days_of_announcements_without_any_paper_is_a_warning(config: Path, store: Store) -> None:
+    for day in range(5):
+        add_run(store, "done", 24 * day + 1, found=0)
+    result = status(config, "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert data["warnings"] and "query that matches nothing" in data["warnings"][0]
+
+    add_run(store, "done", 0.5, found=3)
+    assert json.loads(status(config, "--json").stdout)["warnings"] == []
