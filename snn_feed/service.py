@@ -32,6 +32,7 @@ from snn_feed.sync import SyncOptions, SyncResult, run_sync
 log = logging.getLogger(__name__)
 
 RETRYABLE = {ExitStatus.FAILED, ExitStatus.PARTIAL, ExitStatus.BUSY}
+WAKEUP_SECONDS = 30
 
 
 class Service:
@@ -132,8 +133,14 @@ class Service:
             "serving; next scheduled sync at %s",
             upcoming.isoformat(timespec="seconds") if upcoming else "never",
         )
+        ticks = 0
         while not self.stop.wait(1.0):
-            pass
+            ticks += 1
+            if ticks % WAKEUP_SECONDS == 0:
+                # The scheduler sleeps on a monotonic timer, which stands still while the host
+                # is suspended: waking it regularly makes it look at the wall clock and run a
+                # slot missed during sleep (late, once) instead of hours after waking.
+                scheduler.wakeup()
         log.info("stopping: no new syncs; waiting for a running one to reach a safe point")
         scheduler.shutdown(wait=False)
         timeout = self.settings.schedule.stop_timeout_seconds

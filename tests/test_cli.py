@@ -280,3 +280,21 @@ def test_a_log_with_someone_elses_uncommitted_edits_is_left_alone(env: Env) -> N
     assert again.returncode == 0, again.stderr
     assert f"translated 0, written {len(env.papers)}, pending 0" in again.stdout
     assert env.log.read_bytes().startswith(edited[:100])
+
+
+def test_a_sync_waits_for_the_lock_up_to_its_timeout(env: Env) -> None:
+    import subprocess
+    import sys
+
+    config = env.config(sync__lock_timeout_seconds=30)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); "
+         "time.sleep(1.5)", str(env.tmp / "data" / "sync.lock")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    result = run_cli("sync", "--config", config)
+    holder.wait()
+    assert result.returncode == 0, result.stderr
+    assert f"written {len(env.papers)}" in result.stdout
