@@ -131,6 +131,12 @@ class LogSettings(_Section):
         "# SNN arXiv daily\n\nSpiking neural network papers from arXiv, with Chinese abstracts.\n"
     )
     """Text of a newly created log, above the first month."""
+    style: Literal["hover", "details"] = "hover"
+    """hover: the Chinese abstract is the link's title, as in the original log; details: it
+    follows the entry in a collapsible block, readable on mobile and in review diffs."""
+    keep_months: int | None = Field(default=None, ge=1)
+    """Archive policy (off when unset): months older than the newest N move, byte for byte,
+    into archive/YYYY.md beside the log, which keeps an index of archived years."""
 
     @field_validator("timezone")
     @classmethod

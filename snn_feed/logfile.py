@@ -20,7 +20,7 @@ _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _URL_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
 _BARE_ID = re.compile(rf"(?<![\w.]){_NEW_ID}(?![\d])")
 _MONTH = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
-_DATED_H2 = re.compile(r"^##[ \t]+\d{4}\.")
+_DATED_H2 = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})")
 _BOUNDARY = re.compile(r"^#{1,2}(?:[ \t]|\r?\n|\r|$)")
 # Markdown lines end at \n, \r\n or \r only (str.splitlines also splits at U+2028 and others).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -43,8 +43,9 @@ def insert_entries(
 ) -> str:
     """`text` with `entries` added at the end of the `## YYYY.MM` section.
 
-    Without that section a new one goes above the newest dated section (below the intro), or
-    at the end when the log has none. An empty `text` starts from `intro`.
+    Without that section a new one goes among the dated sections in date order (so the
+    current month goes above the newest, below the intro), or at the end when the log has
+    none. An empty `text` starts from `intro`.
     """
     if not entries:
         return text
@@ -75,9 +76,21 @@ def insert_entries(
         return text[:offset] + lead + body + text[offset:]
 
     section = month_heading(year, month) + nl + nl + body + nl
-    first_dated = next((i for i, line in enumerate(lines) if _DATED_H2.match(line)), None)
-    if first_dated is not None:
-        offset = sum(len(line) for line in lines[:first_dated])
+    # Months are newest first: the new one goes above the first older dated section ("2020.7~8"
+    # counts as July 2020), else below the last dated section, else at the end.
+    dated = [
+        (i, (int(m.group(1)), int(m.group(2))))
+        for i, line in enumerate(lines)
+        if (m := _DATED_H2.match(line))
+    ]
+    older = next((i for i, key in dated if key < (year, month)), None)
+    if older is None and dated:
+        last = dated[-1][0]
+        older = next(
+            (i for i in range(last + 1, len(lines)) if _BOUNDARY.match(lines[i])), None
+        )
+    if older is not None:
+        offset = sum(len(line) for line in lines[:older])
         return text[:offset] + section + text[offset:]
     if not text:
         return section

@@ -74,19 +74,38 @@ def link_title(text: str, indent: str = "  ", newline: str = "\n") -> str:
     return '"' + (newline + indent).join(escaped) + '"'
 
 
-def render_entry(entry: LogEntry, newline: str = "\n") -> str:
-    """One entry, without a trailing newline."""
+def details_block(text: str, indent: str = "  ", newline: str = "\n") -> str:
+    """The abstract as a collapsible block under a list item: an HTML <details> around a
+    Markdown paragraph whose lines are escaped like any other text."""
+    lines = []
+    for line in title_lines(text):
+        line = _BLOCK_START.sub(r"\\\1", escape_inline(line))
+        lines.append(indent + _ORDERED_START.sub(r"\1\\\2", line))
+    body = newline.join(lines)
+    return (
+        f"{indent}<details><summary>摘要</summary>{newline}{newline}"
+        f"{body}{newline}{newline}{indent}</details>"
+    )
+
+
+def render_entry(entry: LogEntry, newline: str = "\n", style: str = "hover") -> str:
+    """One entry, without a trailing newline. `style` "hover" puts the abstract in the link's
+    title (the original log's format); "details" puts it in a collapsible block below."""
     title = escape_inline(entry.title)
     if title and not title.endswith((".", "?", "!", "。")):
         title += "."
     author = escape_inline(entry.first_author)
     url = f"https://arxiv.org/abs/{entry.arxiv_id}"
-    hover = link_title(entry.abstract_zh, newline=newline) if entry.abstract_zh.strip() else ""
-    link = f"[paper]({url} {hover})" if hover else f"[paper]({url})"
+    has_abstract = bool(entry.abstract_zh.strip())
+    hover = link_title(entry.abstract_zh, newline=newline) if has_abstract else ""
+    link = f"[paper]({url} {hover})" if hover and style == "hover" else f"[paper]({url})"
     text = f"- [{entry.score}] [{author}] {title} {link}"
     if entry.code_url:
         text += f" , [source code]({entry.code_url})"
-    return text + " ."
+    text += " ."
+    if style == "details" and has_abstract:
+        text += newline + newline + details_block(entry.abstract_zh, newline=newline)
+    return text
 
 
 def month_heading(year: int, month: int) -> str:

@@ -9,7 +9,7 @@ next one without doing anything twice.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,40 @@ class PaperRow(Base):
     log_month: Mapped[str | None] = mapped_column(String(16))
     committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     commit_sha: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16), default="sync", server_default="sync")
+    """sync: logged under the month it was logged in; backfill: under its publication month;
+    import: already in the log when it was imported."""
+
+
+class LogEntryRow(Base):
+    """An entry of a log that existed before snn-feed (see `snn-feed import`), kept as written."""
+
+    __tablename__ = "log_entries"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    """`id:<arXiv id>` or `title:<normalised title>`: what makes an entry the same entry."""
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    norm_title: Mapped[str] = mapped_column(String(512), index=True)
+    section: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(String(16))
+    """linked (id in the entry), title (found by title search), unresolved, or matched (a
+    fetched paper's title matched it)."""
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FetchedWindow(Base):
+    """A submission window whose papers are all stored: a resumed backfill skips it."""
+
+    __tablename__ = "fetched_windows"
+
+    query_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    found: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SyncRun(Base):
@@ -175,12 +209,21 @@ class Store:
 
     # -- papers ---------------------------------------------------------------------------
 
-    def add_papers(self, scored: Iterable[tuple[Paper, int, str | None]]) -> list[str]:
+    def add_papers(
+        self,
+        scored: Iterable[tuple[Paper, int, str | None]],
+        *,
+        origin: str = "sync",
+        logged: Mapping[str, str] | None = None,
+    ) -> list[str]:
         """Store a batch of (paper, score, code URL) in one transaction; return the new ids.
 
         A paper already stored keeps its state: a newer version refreshes its metadata but
-        never sends it through translation or the log again.
+        never sends it through translation or the log again. A new paper whose id is in
+        `logged` (id -> log entry key) is already in the log: it is stored as committed, and
+        the log entry is linked to its id.
         """
+        logged = logged or {}
         batch = list(scored)
         if not batch:
             return []
@@ -194,16 +237,23 @@ class Store:
             for paper, score, code in batch:
                 row = known.get(paper.arxiv_id)
                 if row is None:
+                    entry_key = logged.get(paper.arxiv_id)
                     row = PaperRow(
                         arxiv_id=paper.arxiv_id,
-                        state=PaperState.FETCHED,
+                        state=PaperState.COMMITTED if entry_key else PaperState.FETCHED,
                         first_seen=now(),
                         translate_attempts=0,
+                        origin="import" if entry_key else origin,
                     )
                     _copy_metadata(row, paper, score, code)
                     s.add(row)
                     known[paper.arxiv_id] = row
-                    new.append(paper.arxiv_id)
+                    if entry_key:
+                        entry = s.get(LogEntryRow, entry_key)
+                        if entry is not None and entry.arxiv_id is None:
+                            entry.arxiv_id, entry.resolution = paper.arxiv_id, "matched"
+                    else:
+                        new.append(paper.arxiv_id)
                 elif paper.version > row.version:
                     _copy_metadata(row, paper, score, code)
         return new
@@ -293,6 +343,77 @@ class Store:
                 PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED])
             )
             return int(s.scalar(query.select_from(PaperRow)) or 0)
+
+    # -- entries of a log that existed before snn-feed -------------------------------------
+
+    def save_log_entry(
+        self,
+        key: str,
+        *,
+        arxiv_id: str | None,
+        title: str,
+        norm_title: str,
+        section: str,
+        line: int,
+        text: str,
+        resolution: str,
+    ) -> bool:
+        """Record an imported entry; False when it was recorded already (import is idempotent:
+        what is known is kept, only a missing arXiv id may be filled in)."""  # fmt: skip
+        with self.session() as s, s.begin():
+            row = s.get(LogEntryRow, key)
+            if row is not None:
+                if row.arxiv_id is None and arxiv_id is not None:
+                    row.arxiv_id, row.resolution = arxiv_id, resolution
+                return False
+            s.add(
+                LogEntryRow(
+                    key=key, arxiv_id=arxiv_id, title=title, norm_title=norm_title,
+                    section=section, line=line, text=text, resolution=resolution,
+                    imported_at=now(),
+                )
+            )  # fmt: skip
+            return True
+
+    def log_entries(self) -> list[LogEntryRow]:
+        with self.session() as s:
+            return list(s.scalars(select(LogEntryRow).order_by(LogEntryRow.line)))
+
+    def logged_ids(self) -> dict[str, str]:
+        """arXiv ids of imported entries -> their entry key."""
+        with self.session() as s:
+            rows = s.execute(
+                select(LogEntryRow.arxiv_id, LogEntryRow.key).where(
+                    LogEntryRow.arxiv_id.is_not(None)
+                )
+            )
+            return {arxiv_id: key for arxiv_id, key in rows if arxiv_id}
+
+    def unresolved_titles(self) -> dict[str, str]:
+        """Normalised titles of imported entries without an arXiv id -> their entry key."""
+        with self.session() as s:
+            rows = s.execute(
+                select(LogEntryRow.norm_title, LogEntryRow.key).where(
+                    LogEntryRow.arxiv_id.is_(None)
+                )
+            )
+            return {title: key for title, key in rows}
+
+    # -- backfill windows ----------------------------------------------------------------
+
+    def window_done(self, query_hash: str, start: datetime, end: datetime) -> bool:
+        with self.session() as s:
+            query = select(func.count()).where(
+                FetchedWindow.query_hash == query_hash,
+                FetchedWindow.start == start,
+                FetchedWindow.end == end,
+            )
+            return bool(s.scalar(query.select_from(FetchedWindow)))
+
+    def mark_window_done(self, query_hash: str, start: datetime, end: datetime, found: int) -> None:
+        with self.session() as s, s.begin():
+            s.merge(FetchedWindow(query_hash=query_hash, start=start, end=end, found=found,
+                                  fetched_at=now()))  # fmt: skip
 
     # -- the log file --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from snn_feed.errors import (
     TranslationError,
 )
 from snn_feed.gitrepo import GitRepo
+from snn_feed.logparse import normalize_title, title_similarity
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
 from snn_feed.store import PaperRow, PaperState, Store, open_store
@@ -128,10 +130,19 @@ class Syncer:
                 continue
             yield paper, score, relevance.code_url(paper.abstract, paper.comment)
 
-    def fetch(self, since: datetime, until: datetime, summary: SyncSummary) -> None:
+    def fetch(
+        self, since: datetime, until: datetime, summary: SyncSummary, origin: str = "sync"
+    ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
+        by_id = self.store.logged_ids()
+        by_title = self.store.unresolved_titles()
         for batch in _batches(self.matching(since, until, summary), self.client.page_size):
-            summary.new += len(self.store.add_papers(batch))
+            logged = {
+                paper.arxiv_id: key
+                for paper, _, _ in batch
+                if (key := by_id.get(paper.arxiv_id) or _title_key(paper.title, by_title))
+            }
+            summary.new += len(self.store.add_papers(batch, origin=origin, logged=logged))
             self._safe_point()
 
     def translate(self, summary: SyncSummary) -> None:
@@ -169,12 +180,29 @@ class Syncer:
                 "commit or stash them, then sync again (papers wait until then)"
             )
 
+    def present_ids(self, text: str) -> set[str]:
+        """Every arXiv id the log already holds: in the file, its archives, or imported."""
+        present = logfile.ids_in(text)
+        for archived in sorted(self.archive_dir.glob("*.md")):
+            present |= logfile.ids_in(logfile.read_log(archived))
+        return present | set(self.store.logged_ids())
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.log_path.parent / "archive"
+
+    def month_of(self, row: PaperRow, today: datetime) -> tuple[int, int]:
+        """A backfilled paper goes under the month it was first published; any other under
+        the month it is logged in."""
+        moment = row.published.astimezone(self.zone) if row.origin == "backfill" else today
+        return moment.year, moment.month
+
     def write(self, summary: SyncSummary) -> None:
         rows = self.store.in_state(PaperState.TRANSLATED)
         if not rows:
             return
         text = logfile.read_log(self.log_path)
-        present = logfile.ids_in(text)
+        present = self.present_ids(text)
         already = [r.arxiv_id for r in rows if r.arxiv_id in present]
         if already:
             # Written by a run that stopped before recording it, or by hand: never twice.
@@ -185,17 +213,25 @@ class Syncer:
         self._refuse_foreign_edits()
         today = self.clock().astimezone(self.zone)
         nl = logfile.newline_of(text) if text else "\n"
-        entries = [render_entry(_entry(r), newline=nl) for r in todo]
-        updated = logfile.insert_entries(
-            text, today.year, today.month, entries, intro=self.settings.log.intro
-        )
+        months: dict[tuple[int, int], list[PaperRow]] = {}
+        for row in todo:
+            months.setdefault(self.month_of(row, today), []).append(row)
+        updated = text
+        for (year, month), group in sorted(months.items(), reverse=True):
+            entries = [
+                render_entry(_entry(r), newline=nl, style=self.settings.log.style) for r in group
+            ]
+            updated = logfile.insert_entries(
+                updated, year, month, entries, intro=self.settings.log.intro
+            )
         data = updated.encode("utf-8", errors="surrogateescape")
         self.store.expect_log_hash(str(self.log_path), _sha256(data))
         logfile.write_atomic(self.log_path, updated)
-        self.store.mark_written([r.arxiv_id for r in todo], f"{today.year}.{today.month:02d}")
+        for (year, month), group in months.items():
+            self.store.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}")
         summary.written += len(todo)
 
-    def commit(self, summary: SyncSummary) -> None:
+    def commit(self, summary: SyncSummary, message: str | None = None) -> None:
         if self.git is None:
             return
         rows = self.store.in_state(PaperState.WRITTEN)
@@ -211,7 +247,7 @@ class Syncer:
             return
         self._refuse_foreign_edits()
         today = self.clock().astimezone(self.zone).date().isoformat()
-        message = self.settings.git.message.format(date=today, count=len(rows))
+        message = (message or self.settings.git.message).format(date=today, count=len(rows))
         sha = self.git.commit_log(message)
         self.store.mark_committed(ids, sha)
         summary.commit = sha
@@ -322,6 +358,20 @@ def run_sync(
         raise BusyError(
             f"another sync is running (lock {lock_path} held); try again later"
         ) from None
+
+
+def _title_key(title: str, by_title: dict[str, str]) -> str | None:
+    """The imported entry (no arXiv id) whose title this paper's title surely is."""
+    if not by_title:
+        return None
+    norm = normalize_title(title)
+    if norm in by_title:
+        return by_title[norm]
+    prefix = norm[:40]
+    for logged, key in by_title.items():
+        if logged[:40] == prefix and title_similarity(logged, title) >= 0.92:
+            return key
+    return None
 
 
 def _counts(summary: SyncSummary) -> dict[str, int]:

@@ -1,0 +1,138 @@
+"""Reading a hand-made log: its month sections and both of its entry formats. Pure functions.
+
+    - [3] [First Author] Title. [paper](https://arxiv.org/abs/ID "中文摘要 ...") .   (2020.11)
+    ### Title                                                                      (older)
+    <blank line>
+    中文摘要 ...
+
+Anything else that is not blank (a note, an empty bullet) is reported with its line number and
+left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+_HEADING = re.compile(r"^##(?:\s+(.*?))?\s*$")
+_OLD = re.compile(r"^(?:- \[[ xX]?\] )?###\s+(.+?)\s*$")
+_NEW = re.compile(
+    r"^- \[(\d)\]\s*\[([^\]]*)\]\s*(.*?)\s*\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)"
+)
+_ID_VERSION = re.compile(r"v\d+$")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the log, as written."""
+
+    line: int
+    """1-based line where the entry starts."""
+    section: str
+    """Text of the `##` heading above it ("2020.11", "2020.7~8", or "" for an empty one)."""
+    title: str
+    arxiv_id: str | None
+    first_author: str | None
+    text: str
+    """The entry's lines exactly as written."""
+
+
+@dataclass(frozen=True)
+class Stray:
+    """A non-blank line that is neither a heading nor part of an entry."""
+
+    line: int
+    text: str
+
+
+def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
+    """The entries of a log in both formats, and the lines that are neither."""
+    lines = _LINE.findall(text)
+    entries: list[Entry] = []
+    strays: list[Stray] = []
+    section: str | None = None  # None: still in the intro
+    i = 0
+    while i < len(lines):
+        raw = lines[i].rstrip("\r\n")
+        heading = _HEADING.match(raw)
+        if heading:
+            section = (heading.group(1) or "").strip()
+            i += 1
+            continue
+        if section is None or not raw.strip():
+            i += 1
+            continue
+        if raw.startswith("- [") and _starts_new(raw):
+            end = i + 1
+            while end < len(lines) and lines[end].strip() and not _boundary(lines[end]):
+                end += 1
+            block = "".join(lines[i:end])
+            match = _NEW.match(" ".join(block.split()))
+            if match:
+                title = match.group(3).rstrip(" .")
+                arxiv_id = _ID_VERSION.sub("", match.group(4).rstrip("/"))
+                entries.append(
+                    Entry(i + 1, section, title, arxiv_id, match.group(2).strip() or None, block)
+                )
+            else:
+                strays.append(Stray(i + 1, raw))
+            i = end
+            continue
+        old = _OLD.match(raw)
+        if old:
+            end = i + 1
+            while end < len(lines) and not _boundary(lines[end]):
+                end += 1
+            entries.append(
+                Entry(i + 1, section, old.group(1).strip(), None, None, "".join(lines[i:end]))
+            )
+            i = end
+            continue
+        strays.append(Stray(i + 1, raw))
+        i += 1
+    return entries, strays
+
+
+def _starts_new(line: str) -> bool:
+    return re.match(r"^- \[\d\]", line) is not None
+
+
+def _boundary(line: str) -> bool:
+    raw = line.rstrip("\r\n")
+    return bool(_HEADING.match(raw) or _OLD.match(raw) or _starts_new(raw))
+
+
+def normalize_title(title: str) -> str:
+    """Lower case, accents and punctuation dropped, single spaces: what two spellings of one
+    title have in common ("Networks -- Part I" and "networks part i" are one title)."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"[^\w]+", " ", text.lower())
+    return " ".join(text.replace("_", " ").split())
+
+
+def title_similarity(logged: str, candidate: str) -> float:
+    """How alike two titles are, 0 to 1. A logged title cut short (the old log truncates long
+    titles) that is a long prefix of the candidate counts as a match."""
+    a, b = normalize_title(logged), normalize_title(candidate)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    if len(a) >= 40 and b.startswith(a[: max(40, len(a) - 3)]):
+        return 0.97
+    return SequenceMatcher(None, a, b).ratio()
+
+
+def confident_match(logged: str, candidates: list[tuple[str, str]]) -> str | None:
+    """The id among (id, title) candidates whose title surely is `logged`, or None: the best
+    must be very close (>= 0.92) and clearly ahead of the next (by 0.05)."""
+    scored = sorted(((title_similarity(logged, t), i) for i, t in candidates), reverse=True)
+    if not scored or scored[0][0] < 0.92:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < 0.05 and scored[1][1] != scored[0][1]:
+        return None
+    return scored[0][1]
