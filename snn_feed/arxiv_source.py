@@ -83,6 +83,8 @@ class PoliteClient(arxiv.Client):
         self._last_request_at: float | None = None
         self.requests_made = 0
         """Page requests sent, retries included (for the summary and benchmarks)."""
+        self.last_total: int | None = None
+        """Total results arXiv reported on the last page received."""
 
     def _wait(self, state: RetryCallState) -> float:
         err = state.outcome.exception() if state.outcome else None
@@ -164,6 +166,7 @@ class PoliteClient(arxiv.Client):
         feed = _feed.parse(resp.content)
         if feed.malformed:
             raise TransientFetchError(f"the response is not valid XML ({feed.error})", url=url)
+        self.last_total = feed.header.total_results
         if not feed.results and (not first_page or feed.header.total_results > 0):
             raise TransientFetchError(
                 f"empty page although arXiv reports {feed.header.total_results} results", url=url
@@ -227,3 +230,9 @@ def search(client: PoliteClient, query: str, *, max_results: int | None = None) 
     )
     for result in client.results(request):
         yield to_paper(result)
+
+
+def search_titles(client: PoliteClient, query: str, limit: int = 5) -> list[Paper]:
+    """The best matches of a title query (arXiv's relevance order)."""
+    request = arxiv.Search(query=query, max_results=limit)
+    return [to_paper(result) for result in client.results(request)]

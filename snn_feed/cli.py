@@ -148,6 +148,95 @@ def status(settings: Settings, as_json: bool) -> None:
     sys.exit(0 if result.healthy else 1)
 
 
+@cli.command("import", epilog="Example: snn-feed import ~/SNN_arxiv_daily/README.md")
+@click.argument("log_file", required=False, type=click.Path(dir_okay=False, exists=True))
+@click.option("--no-resolve", is_flag=True, help="Do not look up title-only entries on arXiv.")
+@common_options
+def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
+    """Adopt an existing log: record its entries so none is ever added again.
+
+    Reads both entry formats; finds arXiv ids for title-only entries by title search (only
+    confident matches), and lists the rest and any line that is not an entry, with line
+    numbers. The log itself is not changed. Running it twice changes nothing.
+    """
+    from pathlib import Path
+
+    from snn_feed import arxiv_source, logfile
+    from snn_feed.importer import import_log
+    from snn_feed.sync import locked_syncer
+
+    path = Path(log_file) if log_file else settings.log_path
+    text = logfile.read_log(path)
+    with locked_syncer(settings, commit=False) as syncer:
+        client = syncer.client
+
+        def search(query: str) -> list:  # type: ignore[type-arg]
+            return arxiv_source.search_titles(client, query)
+
+        report = import_log(text, syncer.store, None if no_resolve else search)
+    for line in report.lines():
+        click.echo(line)
+
+
+@cli.command(epilog="Example: snn-feed backfill --from 2020-01-01 --to 2020-12-31")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True,
+              metavar="YYYY-MM-DD", help="First submission day.")  # fmt: skip
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              metavar="YYYY-MM-DD", help="Last submission day (default: today).")  # fmt: skip
+@click.option("--commit-every", type=click.Choice(["backfill", "month"]), default="backfill",
+              show_default=True, help="One commit for the backfill, or one per month.")  # fmt: skip
+@click.option("--no-commit", is_flag=True, help="Write the log but do not commit it.")
+@common_options
+def backfill(
+    settings: Settings, start: datetime, end: datetime | None, commit_every: str, no_commit: bool
+) -> None:
+    """Fetch, translate and log the papers of past months, under the month each appeared.
+
+    Month by month, politely (one request per [arxiv] delay_seconds); a stopped backfill
+    continues where it stopped when run again.
+    """
+    from datetime import UTC
+
+    from snn_feed.backfill import Backfiller
+    from snn_feed.errors import ExitStatus
+    from snn_feed.progress import reporter
+    from snn_feed.sync import locked_syncer
+
+    last = (end or datetime.now(UTC)).date()
+    with locked_syncer(settings, commit=not no_commit) as syncer, reporter() as progress:
+        summary = Backfiller(syncer, progress).run(
+            start.date(), last, commit_every=commit_every, commit=not no_commit
+        )
+    click.echo(f"backfill: {summary.line()}")
+    sys.exit(ExitStatus.PARTIAL if summary.pending else ExitStatus.DONE)
+
+
+@cli.command("archive", epilog="Example: snn-feed archive --keep-months 12")
+@click.option("--keep-months", type=click.IntRange(min=1), default=None,
+              help="Months to keep in the log (default: [log] keep_months).")  # fmt: skip
+@click.option("--restore", is_flag=True, help="Put all archived months back into the log.")
+@common_options
+def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None:
+    """Move old months into archive/YYYY.md beside the log (its own commit), or restore them.
+
+    The log keeps the newest months and an index linking each archived year; the moved text is
+    not changed by a byte, so --restore gives back the identical file.
+    """
+    from snn_feed.sync import locked_syncer
+
+    with locked_syncer(settings) as syncer:
+        if restore:
+            years = syncer.restore_archive()
+            click.echo(f"archive: restored {', '.join(map(str, years)) or 'nothing'}")
+            return
+        keep = keep_months or settings.log.keep_months
+        if not keep:
+            raise click.UsageError("give --keep-months N or set [log] keep_months")
+        years = syncer.archive_old_months(keep)
+        moved = ", ".join(map(str, years))
+        click.echo(f"archive: months moved to {moved}" if years else "archive: nothing to move")
+
+
 @cli.group()
 def db() -> None:
     """Database maintenance (migrations are applied on every start anyway).

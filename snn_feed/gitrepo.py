@@ -59,7 +59,10 @@ class GitRepo:
 
     def log_changed(self) -> bool:
         """Whether the log differs from the last commit (or is not committed yet)."""
-        out = self._git("status", "--porcelain", "--", str(self.log_path)).stdout
+        return self.changed(self.log_path)
+
+    def changed(self, *paths: Path) -> bool:
+        out = self._git("status", "--porcelain", "--", *map(str, paths)).stdout
         return bool(out.strip())
 
     def committed_log(self) -> str:
@@ -70,16 +73,20 @@ class GitRepo:
 
     def commit_log(self, message: str) -> str:
         """Commit the log file alone; other staged or modified files are left as they are."""
+        return self.commit_files([self.log_path], message)
+
+    def commit_files(self, files: list[Path], message: str) -> str:
+        """Commit exactly `files` (added, changed or deleted); nothing else is swept in."""
         name, email = self.settings.author_name, self.settings.author_email
         identity = [
             "-c", f"user.name={self._config('user.name') or name}",
             "-c", f"user.email={self._config('user.email') or email}",
         ]  # fmt: skip
-        path = str(self.log_path)
-        self._git("add", "--", path)
+        paths = [str(p) for p in files]
+        self._git("add", "--all", "--", *paths)
         self._git(
             *identity, "commit", "--quiet",
-            f"--author={name} <{email}>", "-m", message, "--only", "--", path,
+            f"--author={name} <{email}>", "-m", message, "--only", "--", *paths,
         )  # fmt: skip
         return self._git("rev-parse", "HEAD").stdout.strip()
 

@@ -21,7 +21,7 @@ _URL_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_NEW_ID}|{_OLD_ID})(?:v\d+)?", 
 _BARE_ID = re.compile(rf"(?<![\w.]){_NEW_ID}(?![\d])")
 _MONTH = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
 _DATED_H2 = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})")
-_BOUNDARY = re.compile(r"^#{1,2}(?:[ \t]|\r?\n|\r|$)")
+_BOUNDARY = re.compile(r"^(?:#{1,2}(?:[ \t]|\r?\n|\r|$)|<!-- snn-feed archive index -->)")
 # Markdown lines end at \n, \r\n or \r only (str.splitlines also splits at U+2028 and others).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
@@ -86,9 +86,7 @@ def insert_entries(
     older = next((i for i, key in dated if key < (year, month)), None)
     if older is None and dated:
         last = dated[-1][0]
-        older = next(
-            (i for i in range(last + 1, len(lines)) if _BOUNDARY.match(lines[i])), None
-        )
+        older = next((i for i in range(last + 1, len(lines)) if _BOUNDARY.match(lines[i])), None)
     if older is not None:
         offset = sum(len(line) for line in lines[:older])
         return text[:offset] + section + text[offset:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from snn_feed import arxiv_source, logfile, relevance
+from snn_feed import archive, arxiv_source, logfile, relevance
 from snn_feed.config import Settings
 from snn_feed.errors import (
     BusyError,
@@ -114,13 +115,18 @@ class Syncer:
         return since.astimezone(UTC), until
 
     def matching(
-        self, since: datetime, until: datetime, summary: SyncSummary
+        self,
+        since: datetime,
+        until: datetime,
+        summary: SyncSummary,
+        on_page: Callable[[], None] = lambda: None,
     ) -> Iterator[tuple[Paper, int, str | None]]:
         """Papers in the window that pass the local keyword check, with score and code URL."""
         feed = self.settings.feed
         query = relevance.build_query(feed.keywords, feed.exclude, feed.categories, since, until)
         log.info("arXiv query: %s", query)
         for paper in arxiv_source.search(self.client, query):
+            on_page()
             summary.found += 1
             score = relevance.score(paper, feed.keywords, feed.exclude)
             if score == 0:
@@ -131,12 +137,18 @@ class Syncer:
             yield paper, score, relevance.code_url(paper.abstract, paper.comment)
 
     def fetch(
-        self, since: datetime, until: datetime, summary: SyncSummary, origin: str = "sync"
+        self,
+        since: datetime,
+        until: datetime,
+        summary: SyncSummary,
+        origin: str = "sync",
+        on_page: Callable[[], None] = lambda: None,
     ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
         by_id = self.store.logged_ids()
         by_title = self.store.unresolved_titles()
-        for batch in _batches(self.matching(since, until, summary), self.client.page_size):
+        papers = self.matching(since, until, summary, on_page)
+        for batch in _batches(papers, self.client.page_size):
             logged = {
                 paper.arxiv_id: key
                 for paper, _, _ in batch
@@ -254,6 +266,51 @@ class Syncer:
         if self.settings.git.push:
             self.git.push()
 
+    # -- archive --------------------------------------------------------------------------
+
+    def _archives(self) -> dict[int, str]:
+        return {
+            int(path.stem): logfile.read_log(path)
+            for path in self.archive_dir.glob("*.md")
+            if path.stem.isdigit()
+        }
+
+    def _replace_log(self, text: str) -> None:
+        data = text.encode("utf-8", errors="surrogateescape")
+        self.store.expect_log_hash(str(self.log_path), _sha256(data))
+        logfile.write_atomic(self.log_path, text)
+
+    def archive_old_months(self, keep_months: int) -> list[int]:
+        """Move months after the newest `keep_months` into archive/YYYY.md, in a commit of
+        its own. Returns the years whose archive changed."""
+        text = logfile.read_log(self.log_path)
+        updated, archives, years = archive.archive(text, keep_months, self._archives())
+        if not years:
+            return []
+        self._refuse_foreign_edits()
+        paths = [self.archive_dir / f"{year}.md" for year in years]
+        for year, path in zip(years, paths, strict=True):
+            logfile.write_atomic(path, archives[year])
+        self._replace_log(updated)
+        if self.git is not None:
+            shown = ", ".join(str(y) for y in years)
+            self.git.commit_files([self.log_path, *paths], f"archive: older months to {shown}")
+        return years
+
+    def restore_archive(self) -> list[int]:
+        """Put every archived month back into the log, and remove the archive files."""
+        archives = self._archives()
+        if not archives:
+            return []
+        self._refuse_foreign_edits()
+        self._replace_log(archive.restore(logfile.read_log(self.log_path), archives))
+        paths = [self.archive_dir / f"{year}.md" for year in sorted(archives)]
+        for path in paths:
+            path.unlink()
+        if self.git is not None:
+            self.git.commit_files([self.log_path, *paths], "archive: months restored to the log")
+        return sorted(archives)
+
     # -- the whole run --------------------------------------------------------------------
 
     def run(self, options: SyncOptions) -> SyncResult:
@@ -275,6 +332,8 @@ class Syncer:
             self.write(summary)
             if options.commit:
                 self.commit(summary)
+            if self.settings.log.keep_months and (self.git is None or options.commit):
+                self.archive_old_months(self.settings.log.keep_months)
             if fetch_error is not None:
                 raise fetch_error
         except BaseException as err:  # recorded, then re-raised: a run never stays "running"
@@ -325,6 +384,48 @@ class Syncer:
         return SyncResult(summary, ExitStatus.DONE, would_add=lines)
 
 
+@contextmanager
+def locked_syncer(
+    settings: Settings,
+    *,
+    commit: bool = True,
+    dry_run: bool = False,
+    client: arxiv_source.PoliteClient | None = None,
+    translator: Translator | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[Syncer]:
+    """A `Syncer` with the configured seams (unless given), under the cross-process lock
+    that every sync, backfill, import and archive shares."""
+    from filelock import FileLock, Timeout
+
+    lock_path = settings.lock_path
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            f"another sync is running (lock {lock_path} held); try again later"
+        ) from None
+    try:
+        store = open_store(settings.database_url, create=not dry_run)
+        try:
+            yield Syncer(
+                settings,
+                store,
+                client or arxiv_source.PoliteClient(settings.arxiv),
+                translator or make_translator(settings.translate),
+                GitRepo(settings.log_path, settings.git)
+                if settings.git.commit and commit and not dry_run
+                else None,
+                should_stop=should_stop,
+            )
+        finally:
+            store.engine.dispose()
+    finally:
+        lock.release()
+
+
 def run_sync(
     settings: Settings,
     options: SyncOptions,
@@ -334,30 +435,11 @@ def run_sync(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> SyncResult:
     """One sync under the cross-process lock, with the configured seams unless given."""
-    from filelock import FileLock, Timeout
-
-    lock_path = settings.lock_path
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds):
-            store = open_store(settings.database_url, create=not options.dry_run)
-            commit = settings.git.commit and options.commit and not options.dry_run
-            syncer = Syncer(
-                settings,
-                store,
-                client or arxiv_source.PoliteClient(settings.arxiv),
-                translator or make_translator(settings.translate),
-                GitRepo(settings.log_path, settings.git) if commit else None,
-                should_stop=should_stop,
-            )
-            try:
-                return syncer.run(options)
-            finally:
-                store.engine.dispose()
-    except Timeout:
-        raise BusyError(
-            f"another sync is running (lock {lock_path} held); try again later"
-        ) from None
+    with locked_syncer(
+        settings, commit=options.commit, dry_run=options.dry_run, client=client,
+        translator=translator, should_stop=should_stop,
+    ) as syncer:  # fmt: skip
+        return syncer.run(options)
 
 
 def _title_key(title: str, by_title: dict[str, str]) -> str | None:

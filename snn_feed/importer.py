@@ -1,0 +1,105 @@
+"""`snn-feed import`: adopt a log kept by hand, so nothing in it is ever added again.
+
+Every entry is recorded with its month section and its text as written. Entries without an
+arXiv id (the old `### Title` format) are looked up on arXiv by title: a phrase query on the
+title, then a normalised fuzzy comparison of the returned titles; only a confident match is
+accepted, the rest are listed for the user. Importing twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from snn_feed.errors import FetchError
+from snn_feed.logparse import Entry, Stray, confident_match, normalize_title, parse_log
+from snn_feed.records import Paper
+from snn_feed.relevance import code_url
+from snn_feed.store import Store
+
+log = logging.getLogger(__name__)
+
+TitleSearch = Callable[[str], list[Paper]]
+"""Papers whose titles match a phrase (arXiv's `ti:` search)."""
+
+
+@dataclass
+class ImportReport:
+    entries: int = 0
+    new: int = 0
+    linked: int = 0
+    """Entries that name their arXiv id."""
+    resolved: list[tuple[Entry, str]] = field(default_factory=list)
+    unresolved: list[Entry] = field(default_factory=list)
+    strays: list[Stray] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"import: {self.entries} entries ({self.new} new), {self.linked} with an arXiv id, "
+            f"{len(self.resolved)} found by title, {len(self.unresolved)} unresolved, "
+            f"{len(self.strays)} lines that are not entries"
+        ]
+        out += [f"  found by title: line {e.line}: {i} {e.title}" for e, i in self.resolved]
+        out += [f"  unresolved: line {e.line}: {e.title}" for e in self.unresolved]
+        out += [f"  not an entry, left as is: line {s.line}: {s.text.strip()[:80]}"
+                for s in self.strays]  # fmt: skip
+        out += [f"  error: {e}" for e in self.errors]
+        return out
+
+
+def entry_key(entry: Entry) -> str:
+    return f"id:{entry.arxiv_id}" if entry.arxiv_id else f"title:{normalize_title(entry.title)}"
+
+
+def title_query(title: str) -> str:
+    """An arXiv phrase query for a title. Titles of 90+ characters in the old log were often
+    cut short, so their last (maybe partial) word is left out."""
+    words = normalize_title(title).split()
+    if len(title) >= 90 and len(words) > 4:
+        words = words[:-1]
+    return 'ti:"' + " ".join(words) + '"'
+
+
+def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportReport:
+    """Record every entry of `text`; resolve title-only entries with `search` (None: skip)."""
+    entries, strays = parse_log(text)
+    report = ImportReport(entries=len(entries), strays=strays)
+    known = {row.key: row for row in store.log_entries()}
+    for entry in entries:
+        key = entry_key(entry)
+        if entry.arxiv_id:
+            report.linked += 1
+        arxiv_id = entry.arxiv_id or (known[key].arxiv_id if key in known else None)
+        resolution = "linked" if entry.arxiv_id else "unresolved"
+        if key in known and not entry.arxiv_id:
+            resolution = known[key].resolution
+        if arxiv_id is None and search is not None:
+            try:
+                found = _resolve(entry, search)
+            except FetchError as err:
+                report.errors.append(f"line {entry.line}: {err}")
+                found = None
+            if found is not None:
+                arxiv_id, resolution = found.arxiv_id, "title"
+                report.resolved.append((entry, found.arxiv_id))
+                store.add_papers(
+                    [(found, 0, code_url(found.abstract, found.comment))],
+                    logged={found.arxiv_id: key},
+                )
+        if arxiv_id is None:
+            report.unresolved.append(entry)
+        added = store.save_log_entry(
+            key, arxiv_id=arxiv_id, title=entry.title, norm_title=normalize_title(entry.title),
+            section=entry.section, line=entry.line, text=entry.text, resolution=resolution,
+        )  # fmt: skip
+        report.new += int(added)
+    return report
+
+
+def _resolve(entry: Entry, search: TitleSearch) -> Paper | None:
+    candidates = search(title_query(entry.title))
+    best = confident_match(entry.title, [(p.arxiv_id, p.title) for p in candidates])
+    log.info("title search for line %d: %s -> %s", entry.line, entry.title, best)
+    return next((p for p in candidates if p.arxiv_id == best), None)
