@@ -102,6 +102,10 @@ def atom_feed(entries: list[FakeEntry], total: int, start: int, per_page: int) -
 _WINDOW = re.compile(r"submittedDate:\[(\d{12}) TO (\d{12})\]")
 
 
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).replace("_", " ").split())
+
+
 class _Server:
     """A ThreadingHTTPServer on 127.0.0.1 with a script of faults and a request log."""
 
@@ -212,6 +216,9 @@ class FakeArxiv(_Server):
         query = params.get("search_query", "")
         entries = self.entries
         window = _WINDOW.search(query)
+        phrases = [_norm(p) for p in re.findall(r'ti:"([^"]+)"', query)]
+        if not window and phrases:  # a title search, as `snn-feed import` makes
+            entries = [e for e in entries if any(p in _norm(e.title) for p in phrases)]
         if window:
             low, high = (
                 datetime.strptime(w, "%Y%m%d%H%M").replace(tzinfo=UTC) for w in window.groups()

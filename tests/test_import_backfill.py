@@ -1,0 +1,169 @@
+"""Adopting the hand-made log: import it, backfill its months, never add a paper twice."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import gfm
+import pytest
+from conftest import SEED_LOG, git, real_papers, run_cli, write_config
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
+
+from snn_feed.logparse import parse_log
+
+SEED_TEXT = SEED_LOG.read_bytes().decode("utf-8", errors="surrogateescape")
+SEED_ENTRIES, SEED_STRAYS = parse_log(SEED_TEXT)
+MISSING = {e.title for e in SEED_ENTRIES if not e.arxiv_id}.__iter__()
+NOT_ON_ARXIV = {next(MISSING) for _ in range(3)}  # the fake arXiv does not know these titles
+
+
+def section_date(section: str) -> datetime:
+    match = re.match(r"(\d{4})\.(\d{1,2})", section)
+    assert match, section
+    return datetime(int(match.group(1)), int(match.group(2)), 12, 15, tzinfo=UTC)
+
+
+def seed_corpus() -> list[FakeEntry]:
+    """arXiv as the fake knows it: every seed paper (full titles where the log cut them),
+    plus new SNN papers of the same months that the log does not have."""
+    entries = []
+    for n, entry in enumerate(SEED_ENTRIES):
+        if entry.title in NOT_ON_ARXIV:
+            continue
+        title = entry.title + ("ing" if len(entry.title) >= 90 else "")
+        entries.append(FakeEntry(
+            arxiv_id=entry.arxiv_id or f"{section_date(entry.section):%y%m}.{n:05d}",
+            title=title, abstract=f"Spiking neural networks: {title}.",
+            authors=[entry.first_author or "Seed Author"],
+            published=section_date(entry.section) + timedelta(minutes=n),
+        ))  # fmt: skip
+    for n, row in enumerate(real_papers()[:12]):
+        month = datetime(2020, 1 + n % 11, 20, 10, tzinfo=UTC)
+        entries.append(FakeEntry(
+            arxiv_id=f"{month:%y%m}.9{n:04d}", title=f"{row['title']} (new)",
+            abstract=f"We train spiking neural networks: {row['title']}.",
+            authors=[row["first_author"]], published=month,
+        ))  # fmt: skip
+    return entries
+
+
+@pytest.fixture
+def corpus(fake_arxiv: FakeArxiv) -> list[FakeEntry]:
+    fake_arxiv.entries = seed_corpus()
+    return fake_arxiv.entries
+
+
+@pytest.fixture
+def config(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator,
+           log_repo: Path) -> Path:  # fmt: skip
+    return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+                        translator_url=fake_translator.base + "/m",
+                        log_path=log_repo / "README.md", arxiv__page_size=50)  # fmt: skip
+
+
+def logged_ids(text: str) -> list[str]:
+    items, _ = gfm.read(text)
+    return [i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links]
+
+
+def only_insertions(old: str, new: str) -> list[str]:
+    """The inserted blocks; fails if a byte of `old` was changed, moved or removed."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    inserted = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        assert op in ("equal", "insert"), f"{op} at old[{i1}:{i2}]: {old[i1:i2][:80]!r}"
+        if op == "insert":
+            inserted.append(new[j1:j2])
+    return inserted
+
+
+def test_import_records_entries_resolves_titles_and_lists_the_rest(
+    config: Path, corpus: list[FakeEntry], fake_arxiv: FakeArxiv
+) -> None:
+    result = run_cli("import", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    linked = sum(1 for e in SEED_ENTRIES if e.arxiv_id)
+    titled = len(SEED_ENTRIES) - linked
+    assert (
+        f"import: {len(SEED_ENTRIES)} entries ({len(SEED_ENTRIES)} new), {linked} with an " in out
+    )
+    assert f"{titled - len(NOT_ON_ARXIV)} found by title, {len(NOT_ON_ARXIV)} unresolved" in out
+    for entry in SEED_ENTRIES:
+        if entry.title in NOT_ON_ARXIV:
+            assert f"unresolved: line {entry.line}: {entry.title}" in out
+    for stray in SEED_STRAYS:
+        assert f"not an entry, left as is: line {stray.line}:" in out
+    queries = [r["params"]["search_query"] for r in fake_arxiv.requests]
+    assert len(queries) == titled and all(q.startswith('ti:"') for q in queries)
+
+    again = run_cli("import", "--config", str(config))
+    assert again.returncode == 0
+    assert f"({0} new)" in again.stdout
+    assert len(fake_arxiv.requests) == len(queries) + len(NOT_ON_ARXIV)  # only the unresolved
+
+
+@pytest.mark.parametrize("resolve", [True, False], ids=["ids-by-title-search", "no-resolve"])
+def test_backfill_after_import_adds_no_seed_paper_and_keeps_the_seed_bytes(
+    config: Path, corpus: list[FakeEntry], log_repo: Path, resolve: bool
+) -> None:
+    args = ["import", "--config", str(config)] + ([] if resolve else ["--no-resolve"])
+    assert run_cli(*args).returncode == 0
+    head = git(log_repo, "rev-parse", "HEAD").strip()
+    result = run_cli("backfill", "--config", str(config), "--from", "2019-11-01", "--to",
+                     "2020-11-30")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    new = (log_repo / "README.md").read_bytes().decode("utf-8", errors="surrogateescape")
+    only_insertions(SEED_TEXT, new)  # every byte of the seed is still there, in order
+    fresh = [e for e in corpus if e.title.endswith("(new)")]
+    before, after = logged_ids(SEED_TEXT), logged_ids(new)
+    assert sorted(after) == sorted(before + [e.arxiv_id for e in fresh]), "only the new papers"
+    for entry in fresh:  # each under its publication month ("## 2020.9" counts as September)
+        heading = re.search(rf"^## {entry.published.year}\.0?{entry.published.month}[ \t]*$",
+                            new, re.MULTILINE)  # fmt: skip
+        assert heading, entry.published
+        assert entry.arxiv_id in new[heading.end() :].split("\n## ", 1)[0]
+    assert git(log_repo, "rev-list", "--count", f"{head}..HEAD").strip() == "1"
+    assert git(log_repo, "status", "--porcelain").strip() == ""
+
+
+def test_backfill_killed_halfway_finishes_with_every_paper_once(
+    tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
+    log_repo: Path,
+) -> None:  # fmt: skip
+    def slow(text: str) -> str:
+        time.sleep(0.1)
+        return fake_zh(text)
+
+    fake_translator.translate = slow
+    args = [sys.executable, "-m", "snn_feed", "backfill", "--config", str(config),
+            "--from", "2019-11-01", "--to", "2020-11-30"]  # fmt: skip
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    for kill_after in (5, 40):
+        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        start = len(fake_translator.requests)
+        deadline = time.monotonic() + 60
+        while len(fake_translator.requests) - start < kill_after and process.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    fake_translator.translate = fake_zh
+    final = run_cli(*args[3:])
+    assert final.returncode == 0, final.stderr
+    text = (log_repo / "README.md").read_bytes().decode("utf-8", errors="surrogateescape")
+    only_insertions(SEED_TEXT, text)
+    ids = logged_ids(text)
+    assert len(ids) == len(set(ids)), "a paper was written twice"
+    # without an import, every paper of the corpus is new to the log, and each is there once
+    assert set(ids) == {e.arxiv_id for e in corpus} | set(logged_ids(SEED_TEXT))
+    assert git(log_repo, "status", "--porcelain").strip() == ""
