@@ -60,15 +60,22 @@ class Backfiller:
         self, start: date, end: date, *, commit_every: str = "backfill", commit: bool = True
     ) -> SyncSummary:
         summary = SyncSummary()
+        if commit:
+            self.syncer.prepare_repository()
         windows = month_windows(start, end, self.syncer.zone)
         for done, (low, high) in enumerate(windows, 1):
             self._window(low, high, summary)
+            # Each month is translated and written before the next is fetched, so memory holds
+            # one month of papers, and a stop loses at most the month in progress.
+            self.syncer.translate(summary)
+            self.syncer.write(summary)
             label = low.astimezone(self.syncer.zone).strftime("%Y-%m")
             self.progress(label, done, len(windows), summary.found)
-            if commit_every == "month":
-                self._finish(summary, commit, f"backfill {label}: {{count}} papers")
-        span = f"{start.isoformat()}..{end.isoformat()}"
-        self._finish(summary, commit, f"backfill {span}: {{count}} papers")
+            if commit and commit_every == "month":
+                self.syncer.commit(summary, message=f"backfill {label}: {{count}} papers")
+        if commit:
+            span = f"{start.isoformat()}..{end.isoformat()}"
+            self.syncer.commit(summary, message=f"backfill {span}: {{count}} papers")
         summary.pending = self.store.count_unwritten()
         return summary
 
@@ -101,9 +108,3 @@ class Backfiller:
                     raise WindowTooLarge
 
         self.syncer.fetch(low, high, summary, origin="backfill", on_page=guard)
-
-    def _finish(self, summary: SyncSummary, commit: bool, message: str) -> None:
-        self.syncer.translate(summary)
-        self.syncer.write(summary)
-        if commit:
-            self.syncer.commit(summary, message=message)

@@ -321,7 +321,7 @@ class Syncer:
         since, until = self.window(options)
         fetch_error: FetchError | None = None
         try:
-            self._prepare_repository()
+            self.prepare_repository()
             try:
                 self.fetch(since, until, summary)
             except FetchError as err:
@@ -352,7 +352,7 @@ class Syncer:
         )  # fmt: skip
         return SyncResult(summary, status)
 
-    def _prepare_repository(self) -> None:
+    def prepare_repository(self) -> None:
         """A new log gets its own repository; an existing log must already be in one."""
         if self.git is None or self.git.is_repository():
             return
