@@ -167,3 +167,20 @@ def test_backfill_killed_halfway_finishes_with_every_paper_once(
     # without an import, every paper of the corpus is new to the log, and each is there once
     assert set(ids) == {e.arxiv_id for e in corpus} | set(logged_ids(SEED_TEXT))
     assert git(log_repo, "status", "--porcelain").strip() == ""
+
+
+def test_backfill_commits_per_month_on_request_and_reports_progress_lines(
+    config: Path, corpus: list[FakeEntry], log_repo: Path
+) -> None:
+    head = git(log_repo, "rev-parse", "HEAD").strip()
+    result = run_cli("backfill", "--config", str(config), "--from", "2020-01-01", "--to",
+                     "2020-03-31", "--commit-every", "month")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    # not a terminal: plain progress lines, one per month
+    assert [line.split(" done")[0] for line in result.stderr.splitlines()] == [
+        "backfill: 2020-01", "backfill: 2020-02", "backfill: 2020-03",
+    ]  # fmt: skip
+    subjects = git(log_repo, "log", "--format=%s", f"{head}..HEAD").splitlines()
+    assert [s.split(":")[0] for s in reversed(subjects)] == [
+        "backfill 2020-01", "backfill 2020-02", "backfill 2020-03",
+    ]  # fmt: skip
