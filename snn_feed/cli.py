@@ -176,6 +176,7 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
         report = import_log(text, syncer.store, None if no_resolve else search)
     for line in report.lines():
         click.echo(line)
+    sys.exit(ExitStatus.PARTIAL if report.errors else ExitStatus.DONE)
 
 
 @cli.command(epilog="Example: snn-feed backfill --from 2020-01-01 --to 2020-12-31")

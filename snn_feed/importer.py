@@ -79,8 +79,12 @@ def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportRep
             try:
                 found = _resolve(entry, search)
             except FetchError as err:
-                report.errors.append(f"line {entry.line}: {err}")
-                found = None
+                # arXiv is down or refusing: stop asking; a later import resumes the lookups.
+                report.errors.append(
+                    f"line {entry.line}: {err}; the remaining titles were not looked up "
+                    "(run import again later)"
+                )
+                found, search = None, None
             if found is not None:
                 arxiv_id, resolution = found.arxiv_id, "title"
                 report.resolved.append((entry, found.arxiv_id))

@@ -184,3 +184,19 @@ def test_backfill_commits_per_month_on_request_and_reports_progress_lines(
     assert [s.split(":")[0] for s in reversed(subjects)] == [
         "backfill 2020-01", "backfill 2020-02", "backfill 2020-03",
     ]  # fmt: skip
+
+
+def test_import_stops_looking_up_titles_when_arxiv_is_down(
+    config: Path, corpus: list[FakeEntry], fake_arxiv: FakeArxiv
+) -> None:
+    from fakes import Reply
+
+    fake_arxiv.fault = lambda request: Reply(503, b"down")
+    result = run_cli("import", "--config", str(config))
+    assert result.returncode == 3, result.stderr  # partly done
+    assert "were not looked up (run import again later)" in result.stdout
+    assert len(fake_arxiv.requests) == 2  # one title, retried once, then no more asking
+
+    fake_arxiv.fault = None
+    again = run_cli("import", "--config", str(config))
+    assert f"{len(NOT_ON_ARXIV)} unresolved" in again.stdout
