@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from snn_feed import archive, arxiv_source, logfile, relevance
+from snn_feed import archive, arxiv_source, glossary, logfile, relevance
 from snn_feed.config import Settings
 from snn_feed.errors import (
     BusyError,
@@ -172,6 +172,7 @@ class Syncer:
                     break
                 continue
             failures = 0
+            text = glossary.normalize(text)  # one term per concept; URLs apart from the text
             self.store.save_translation(row.arxiv_id, text, self.translator.name)
             summary.translated += 1
 
