@@ -120,6 +120,12 @@ class TranslateSettings(_Section):
     """Retries of one failed translation request before the paper is left pending."""
     email: str | None = None
     """MyMemory: an e-mail address raises its free daily quota."""
+    engines: list[Literal["google", "libre", "mymemory"]] = Field(default_factory=list)
+    """A fallback chain, tried in order (overrides `backend`), e.g. ["google", "mymemory"]."""
+    urls: dict[str, str] = Field(default_factory=dict)
+    """Base-URL overrides per engine of the chain, e.g. {libre = "http://localhost:5000/"}."""
+    cooldown_minutes: float = Field(default=60.0, ge=0)
+    """An engine answering 429 or "quota used up" is skipped for this long."""
 
 
 class LogSettings(_Section):

@@ -114,6 +114,15 @@ class LogEntryRow(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class EngineCooldown(Base):
+    """A translation engine that said "too many requests" or "quota used up": skipped until."""
+
+    __tablename__ = "engine_cooldowns"
+
+    engine: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class FetchedWindow(Base):
     """A submission window whose papers are all stored: a resumed backfill skips it."""
 
@@ -398,6 +407,17 @@ class Store:
                 )
             )
             return {title: key for title, key in rows}
+
+    # -- translation engines resting after a 429 or a used-up quota --------------------------
+
+    def cooling_down(self, engine: str) -> bool:
+        with self.session() as s:
+            row = s.get(EngineCooldown, engine)
+            return row is not None and row.until > now()
+
+    def cool_down(self, engine: str, until: datetime) -> None:
+        with self.session() as s, s.begin():
+            s.merge(EngineCooldown(engine=engine, until=until))
 
     # -- backfill windows ----------------------------------------------------------------
 

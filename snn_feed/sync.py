@@ -173,7 +173,8 @@ class Syncer:
                 continue
             failures = 0
             text = glossary.normalize(text)  # one term per concept; URLs apart from the text
-            self.store.save_translation(row.arxiv_id, text, self.translator.name)
+            engine = getattr(self.translator, "last_engine", self.translator.name)
+            self.store.save_translation(row.arxiv_id, text, engine)
             summary.translated += 1
 
     def _log_is_ours(self) -> bool:
@@ -415,7 +416,7 @@ def locked_syncer(
                 settings,
                 store,
                 client or arxiv_source.PoliteClient(settings.arxiv),
-                translator or make_translator(settings.translate),
+                translator or make_translator(settings.translate, cooldowns=store),
                 GitRepo(settings.log_path, settings.git)
                 if settings.git.commit and commit and not dry_run
                 else None,

@@ -13,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from snn_feed.config import TranslateSettings
@@ -240,7 +241,59 @@ class NoTranslation:
         return ""
 
 
-def make_translator(settings: TranslateSettings) -> Translator:
+class Cooldowns(Protocol):
+    """Where engines that hit a rate limit or quota rest (the database, shared by runs)."""
+
+    def cooling_down(self, engine: str) -> bool: ...
+
+    def cool_down(self, engine: str, until: datetime) -> None: ...
+
+
+class FallbackChain:
+    """`[translate] engines`: each engine in turn until one gives a real translation. An engine
+    that answers 429 or "quota used up" rests for `cooldown_minutes`."""
+
+    def __init__(
+        self, engines: list[Translator], cooldowns: Cooldowns | None, cooldown_minutes: float
+    ) -> None:
+        self.engines = engines
+        self.name = "+".join(e.name for e in engines)
+        self.last_engine = self.name
+        """The engine that made the last translation."""
+        self._cooldowns = cooldowns
+        self._rest = timedelta(minutes=cooldown_minutes)
+
+    def translate(self, text: str) -> str:
+        failures = []
+        for engine in self.engines:
+            if self._cooldowns is not None and self._cooldowns.cooling_down(engine.name):
+                failures.append(f"{engine.name}: resting after a rate limit")
+                continue
+            try:
+                result = engine.translate(text)
+            except TranslationError as err:
+                failures.append(str(err))
+                if self._cooldowns is not None and _exhausted(err):
+                    self._cooldowns.cool_down(engine.name, datetime.now(UTC) + self._rest)
+                continue
+            self.last_engine = engine.name
+            return result
+        raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
+
+
+def _exhausted(err: TranslationError) -> bool:
+    return err.status == 429 or "quota" in str(err).lower()
+
+
+def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = None) -> Translator:
+    if settings.engines:
+        engines: list[Translator] = [
+            DeepTranslatorEngine(
+                settings.model_copy(update={"backend": name, "url": settings.urls.get(name)})
+            )
+            for name in settings.engines
+        ]
+        return FallbackChain(engines, cooldowns, settings.cooldown_minutes)
     if settings.backend == "none":
         return NoTranslation()
     return DeepTranslatorEngine(settings)
