@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import ConfigError, TranslationError
+from snn_feed.protect import protect, restore
 
 log = logging.getLogger(__name__)
 
@@ -206,10 +207,9 @@ class DeepTranslatorEngine:
         return check_translation(piece, result, self.settings.target, self.name)
 
     def translate(self, text: str) -> str:
-        parts: list[str] = []
-        for piece in split_text(text, self.limit):
-            parts.append(self._with_retries(piece))
-        return "\n".join(parts)
+        masked, spans = protect(text)  # math, URLs, ids and code pass through untouched
+        parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
+        return restore("\n".join(parts), spans, self.name)
 
     def _with_retries(self, piece: str) -> str:
         attempts = self.settings.retries + 1
