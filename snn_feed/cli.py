@@ -50,7 +50,9 @@ def common_options(func: F) -> F:
         try:
             settings = load_settings(config_path)
             logs.setup(
-                verbose, json_lines=log_format == "json", secrets=[settings.translate.api_key or ""]
+                verbose,
+                json_lines=log_format == "json",
+                secrets=[settings.translate.api_key or "", *settings.translate.api_keys.values()],
             )
             return func(settings, **kwargs)
         except SnnFeedError as err:

@@ -106,7 +106,7 @@ class DatabaseSettings(_Section):
 
 
 class TranslateSettings(_Section):
-    backend: Literal["google", "libre", "mymemory", "none"] = "google"
+    backend: Literal["google", "libre", "mymemory", "deepl", "openai", "baidu", "none"] = "google"
     """Translation engine; `none` writes papers without a Chinese abstract."""
     url: str | None = None
     """Base-URL override of the engine (self-hosted LibreTranslate, a proxy, a test server)."""
@@ -120,10 +120,16 @@ class TranslateSettings(_Section):
     """Retries of one failed translation request before the paper is left pending."""
     email: str | None = None
     """MyMemory: an e-mail address raises its free daily quota."""
-    engines: list[Literal["google", "libre", "mymemory"]] = Field(default_factory=list)
+    engines: list[Literal["google", "libre", "mymemory", "deepl", "openai", "baidu"]] = Field(
+        default_factory=list
+    )
     """A fallback chain, tried in order (overrides `backend`), e.g. ["google", "mymemory"]."""
     urls: dict[str, str] = Field(default_factory=dict)
     """Base-URL overrides per engine of the chain, e.g. {libre = "http://localhost:5000/"}."""
+    api_keys: dict[str, str] = Field(default_factory=dict, repr=False)
+    """API keys per engine of the chain (prefer the environment); `api_key` is the default."""
+    model: str = "gpt-4o-mini"
+    """openai: the chat model (any OpenAI-compatible server: a hosted model, Ollama, vLLM)."""
     cooldown_minutes: float = Field(default=60.0, ge=0)
     """An engine answering 429 or "quota used up" is skipped for this long."""
 

@@ -148,16 +148,58 @@ def _words(text: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", text))
 
 
-class DeepTranslatorEngine:
+class Engine:
+    """What every engine shares: protected spans, pieces within the engine's size limit, a
+    check that each answer is a translation, and bounded retries. Subclasses send one piece."""
+
+    name: str = "engine"
+    limit: int = 4900
+
+    def __init__(
+        self, settings: TranslateSettings, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.settings = settings
+        self._sleep = sleep
+
+    def _call(self, piece: str) -> str:
+        """One request for one piece; raise TranslationError (or any error) on failure."""
+        raise NotImplementedError
+
+    def translate(self, text: str) -> str:
+        masked, spans = protect(text)  # math, URLs, ids and code pass through untouched
+        parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
+        return restore("\n".join(parts), spans, self.name)
+
+    def _with_retries(self, piece: str) -> str:
+        attempts = self.settings.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return check_translation(piece, self._call(piece), self.settings.target, self.name)
+            except TranslationError as err:
+                error: TranslationError = err
+            except Exception as err:  # deep-translator raises many unrelated types
+                status = _status_of(err)
+                reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
+                detail = _redact(str(err), self.settings.api_key)
+                reason += f": {detail}" if detail else ""
+                error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
+            if error.status in (400, 401, 403, 456):  # a wrong key or a spent quota stays so
+                raise error
+            if attempt < attempts:
+                log.warning("%s (attempt %d of %d); retrying", error, attempt, attempts)
+                self._sleep(min(2.0 ** (attempt - 1), 10.0))
+        raise error
+
+
+class DeepTranslatorEngine(Engine):
     """A deep-translator engine (google, libre, mymemory) with a deadline and a base URL."""
 
     def __init__(
         self, settings: TranslateSettings, sleep: Callable[[float], None] = time.sleep
     ) -> None:
-        self.name: str = settings.backend
-        self.settings = settings
+        super().__init__(settings, sleep)
+        self.name = settings.backend
         self.limit = LIMITS.get(self.name, 4900)
-        self._sleep = sleep
         self._engine = self._build()
 
     def _build(self) -> Any:
@@ -200,36 +242,11 @@ class DeepTranslatorEngine:
             engine._base_url = s.url
         return engine
 
-    def _once(self, piece: str) -> str:
+    def _call(self, piece: str) -> str:
         result = call_with_deadline(
             lambda: self._engine.translate(piece), self.settings.timeout_seconds, self.name
         )
-        return check_translation(piece, result, self.settings.target, self.name)
-
-    def translate(self, text: str) -> str:
-        masked, spans = protect(text)  # math, URLs, ids and code pass through untouched
-        parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
-        return restore("\n".join(parts), spans, self.name)
-
-    def _with_retries(self, piece: str) -> str:
-        attempts = self.settings.retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._once(piece)
-            except TranslationError as err:
-                error: TranslationError = err
-            except Exception as err:  # deep-translator raises many unrelated types
-                status = _status_of(err)
-                reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
-                detail = _redact(str(err), self.settings.api_key)
-                reason += f": {detail}" if detail else ""
-                error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
-                if status in (400, 401, 403):
-                    raise error from err
-            if attempt < attempts:
-                log.warning("%s (attempt %d of %d); retrying", error, attempt, attempts)
-                self._sleep(min(2.0 ** (attempt - 1), 10.0))
-        raise error
+        return result if isinstance(result, str) else ""
 
 
 class NoTranslation:
@@ -282,18 +299,34 @@ class FallbackChain:
 
 
 def _exhausted(err: TranslationError) -> bool:
-    return err.status == 429 or "quota" in str(err).lower()
+    return err.status in (429, 456) or "quota" in str(err).lower()
 
 
 def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = None) -> Translator:
+    """The configured engine, or the fallback chain of `[translate] engines`."""
     if settings.engines:
         engines: list[Translator] = [
-            DeepTranslatorEngine(
-                settings.model_copy(update={"backend": name, "url": settings.urls.get(name)})
+            make_engine(
+                settings.model_copy(
+                    update={
+                        "backend": name,
+                        "url": settings.urls.get(name),
+                        "api_key": settings.api_keys.get(name, settings.api_key),
+                    }
+                )
             )
             for name in settings.engines
         ]
         return FallbackChain(engines, cooldowns, settings.cooldown_minutes)
     if settings.backend == "none":
         return NoTranslation()
+    return make_engine(settings)
+
+
+def make_engine(settings: TranslateSettings) -> Engine:
+    """The engine named by `settings.backend`."""
+    if settings.backend in ("deepl", "openai", "baidu"):
+        from snn_feed import http_engines
+
+        return http_engines.ENGINES[settings.backend](settings)
     return DeepTranslatorEngine(settings)

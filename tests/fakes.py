@@ -127,8 +127,12 @@ class _Server:
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query, keep_blank_values=True)
                 params = {k: v[-1] for k, v in query.items()}
-                if body and "json" in (self.headers.get("Content-Type") or ""):
+                kind = self.headers.get("Content-Type") or ""
+                if body and "json" in kind:
                     params.update(json.loads(body))
+                elif body and "form" in kind:
+                    form = parse_qs(body.decode(), keep_blank_values=True)
+                    params.update({k: v[-1] for k, v in form.items()})
                 request = {
                     "method": self.command,
                     "path": parts.path,
@@ -268,10 +272,33 @@ class FakeTranslator(_Server):
                 "matches": [],
             }
             return Reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
+        if path == "/v2/translate":  # DeepL
+            if not request["headers"].get("Authorization", "").startswith("DeepL-Auth-Key "):
+                return Reply(403, b'{"message": "Wrong endpoint or key"}')
+            data = {"translations": [
+                {"detected_source_language": "EN", "text": self.translate(t)}
+                for t in params["text"]
+            ]}  # fmt: skip
+            return _json(data)
+        if path.endswith("/chat/completions"):  # OpenAI-compatible
+            user = next(m["content"] for m in params["messages"] if m["role"] == "user")
+            data = {"id": "chatcmpl-fake", "object": "chat.completion", "model": params["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                        "role": "assistant", "content": self.translate(user)}}]}  # fmt: skip
+            return _json(data)
+        if path == "/api/trans/vip/translate":  # Baidu
+            data = {"from": "en", "to": "zh",
+                    "trans_result": [{"src": text, "dst": self.translate(text)}]}  # fmt: skip
+            return _json(data)
         if path.endswith("/translate"):
             data = {"translatedText": self.translate(text)}
             return Reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
         return Reply(404, b"not found")
+
+
+def _json(data: Any) -> Reply:
+    return Reply(200, json.dumps(data, ensure_ascii=False).encode(),
+                 {"Content-Type": "application/json"})  # fmt: skip
 
 
 @contextmanager

@@ -1,0 +1,142 @@
+"""Engines deep-translator does not serve well, as small httpx clients: DeepL (API v2, with
+the `DeepL-Auth-Key` header DeepL now requires), any OpenAI-compatible chat-completions server
+(a hosted model, Ollama, vLLM) with the glossary in the prompt, and Baidu. Each has a base-URL
+override and a timeout, and reports failures as TranslationError with the HTTP status."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from typing import Any, ClassVar
+
+import httpx
+
+from snn_feed import glossary
+from snn_feed.config import TranslateSettings
+from snn_feed.errors import TranslationError
+from snn_feed.translate import Engine
+
+
+class HttpEngine(Engine):
+    default_url = ""
+
+    def __init__(self, settings: TranslateSettings, transport: httpx.BaseTransport | None = None):
+        super().__init__(settings)
+        self.base = (settings.url or self.default_url).rstrip("/")
+        self.key = settings.api_key or ""
+        self.client = httpx.Client(timeout=settings.timeout_seconds, transport=transport)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.client.request(method, self.base + path, **kwargs)
+        except httpx.TimeoutException as err:
+            raise TranslationError(
+                f"{self.name}: no answer within {self.settings.timeout_seconds:g} s",
+                engine=self.name,
+            ) from err
+        except httpx.HTTPError as err:
+            raise TranslationError(f"{self.name}: unavailable ({type(err).__name__})",
+                                   engine=self.name) from err  # fmt: skip
+        if response.status_code != 200:
+            raise TranslationError(
+                f"{self.name}: {_kind(response.status_code)} (HTTP {response.status_code})",
+                engine=self.name, status=response.status_code,
+            )  # fmt: skip
+        try:
+            return response.json()
+        except ValueError as err:
+            raise TranslationError(f"{self.name}: bad answer: not JSON", engine=self.name) from err
+
+
+def _kind(status: int) -> str:
+    return {401: "auth failed", 403: "auth failed", 429: "rate limit", 456: "quota used up"}.get(
+        status, "unavailable" if status >= 500 else "refused"
+    )
+
+
+class DeepL(HttpEngine):
+    name = "deepl"
+    default_url = "https://api-free.deepl.com"
+
+    def _call(self, piece: str) -> str:
+        target = "ZH-HANS" if self.settings.target.lower() in ("zh", "zh-cn", "zh-hans") else (
+            self.settings.target.upper()
+        )  # fmt: skip
+        data = self._send(
+            "POST", "/v2/translate",
+            headers={"Authorization": f"DeepL-Auth-Key {self.key}"},
+            json={"text": [piece], "source_lang": "EN", "target_lang": target},
+        )  # fmt: skip
+        try:
+            return str(data["translations"][0]["text"])
+        except (KeyError, IndexError, TypeError) as err:
+            raise TranslationError("deepl: bad answer: no translation", engine=self.name) from err
+
+
+def prompt(target: str) -> str:
+    """The translation instructions, carrying the glossary."""
+    terms = "\n".join(f"- {en} -> {zh}" for en, zh in glossary.GLOSSARY.items())
+    return (
+        f"Translate the user's text, an abstract of a scientific paper, into {target} "
+        "(Simplified Chinese). Reply with the translation only. Keep tokens like ⟦0⟧ exactly "
+        f"as they are. Use these terms:\n{terms}"
+    )
+
+
+class OpenAI(HttpEngine):
+    name = "openai"
+    default_url = "https://api.openai.com/v1"
+    limit = 12000
+
+    def _call(self, piece: str) -> str:
+        data = self._send(
+            "POST", "/chat/completions",
+            headers={"Authorization": f"Bearer {self.key}"} if self.key else {},
+            json={
+                "model": self.settings.model,
+                "temperature": 0,
+                "messages": [
+                    {"role": "system", "content": prompt(self.settings.target)},
+                    {"role": "user", "content": piece},
+                ],
+            },
+        )  # fmt: skip
+        try:
+            return str(data["choices"][0]["message"]["content"])
+        except (KeyError, IndexError, TypeError) as err:
+            raise TranslationError("openai: bad answer: no message", engine=self.name) from err
+
+
+class Baidu(HttpEngine):
+    """Baidu's general translation API; `api_key` is "APPID:SECRET"."""
+
+    name = "baidu"
+    default_url = "https://fanyi-api.baidu.com"
+    limit = 1800  # 6,000 bytes of UTF-8 per request
+
+    _ERRORS: ClassVar[dict[str, int]] = {
+        "54003": 429, "54004": 456, "52003": 401, "54001": 401, "58000": 403,
+    }  # fmt: skip
+
+    def _call(self, piece: str) -> str:
+        appid, _, secret = self.key.partition(":")
+        salt = str(random.randint(10**8, 10**9))
+        sign = hashlib.md5((appid + piece + salt + secret).encode()).hexdigest()  # Baidu's scheme
+        data = self._send(
+            "POST", "/api/trans/vip/translate",
+            data={"q": piece, "from": "en", "to": "zh", "appid": appid, "salt": salt, "sign": sign},
+        )  # fmt: skip
+        if "error_code" in data:
+            code = str(data["error_code"])
+            status = self._ERRORS.get(code)
+            raise TranslationError(
+                f"baidu: error {code}" + (f" ({_kind(status)})" if status else ""),
+                engine=self.name, status=status,
+            )  # fmt: skip
+        try:
+            return "\n".join(str(item["dst"]) for item in data["trans_result"])
+        except (KeyError, TypeError) as err:
+            raise TranslationError("baidu: bad answer: no result", engine=self.name) from err
+
+
+ENGINES: dict[str, type[HttpEngine]] = {"deepl": DeepL, "openai": OpenAI, "baidu": Baidu}
