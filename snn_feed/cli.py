@@ -61,6 +61,8 @@ def common_options(func: F) -> F:
             _fail(str(err), err.exit_status)
         except KeyboardInterrupt:
             _fail("interrupted", ExitStatus.FAILED)
+        except click.ClickException:
+            raise  # click prints usage errors itself, with status 2
         except Exception as err:  # a bug or an unforeseen failure: still one line by default
             if verbose:
                 log.exception("unexpected error")
@@ -212,6 +214,45 @@ def backfill(
         )
     click.echo(f"backfill: {summary.line()}")
     sys.exit(ExitStatus.PARTIAL if summary.pending else ExitStatus.DONE)
+
+
+@cli.command(epilog="Example: snn-feed retranslate --engine deepl --since 2026-11-01")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--engine", default=None, help="Use this engine instead of the configured ones.",
+    type=click.Choice(["google", "libre", "mymemory", "deepl", "openai", "baidu"]),
+)  # fmt: skip
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Papers submitted on or after this day.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Ask the engine even if the cache has an answer.")
+@common_options
+def retranslate(
+    settings: Settings, ids: tuple[str, ...], engine: str | None, since: datetime | None,
+    force: bool,
+) -> None:  # fmt: skip
+    """Translate chosen papers again (stored translations are reused unless --force).
+
+    The log is append-only: entries already written keep their text; papers still waiting
+    are written with the new translation by the next sync.
+    """
+    from datetime import UTC
+
+    from snn_feed.sync import locked_syncer
+
+    if bool(ids) == bool(since):
+        raise click.UsageError("give either paper ids or --since")
+    if engine is not None:
+        t = settings.translate
+        t.url, t.api_key = t.urls.get(engine, t.url), t.api_keys.get(engine, t.api_key)
+        t.engines, t.backend = [], engine  # type: ignore[assignment]
+    with locked_syncer(settings, commit=False) as syncer:
+        start = since.replace(tzinfo=UTC) if since else None
+        rows = syncer.store.papers(ids=list(ids), since=start)
+        done, errors = syncer.retranslate(rows, force=force)
+    for line in errors:
+        click.echo(f"snn-feed: {line}", err=True)
+    click.echo(f"retranslate: {done} of {len(rows)} papers translated again")
+    sys.exit(ExitStatus.PARTIAL if errors else ExitStatus.DONE)
 
 
 @cli.command("archive", epilog="Example: snn-feed archive --keep-months 12")

@@ -114,6 +114,20 @@ class LogEntryRow(Base):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class TranslationRow(Base):
+    """Every translation made, so that the same text is never paid for twice."""
+
+    __tablename__ = "translations"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    abstract_sha: Mapped[str] = mapped_column(String(64), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(32), primary_key=True)
+    glossary_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    """The engine's answer, before the glossary's normalisation."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class EngineCooldown(Base):
     """A translation engine that said "too many requests" or "quota used up": skipped until."""
 
@@ -407,6 +421,58 @@ class Store:
                 )
             )
             return {title: key for title, key in rows}
+
+    # -- the translation cache ------------------------------------------------------------
+
+    def cached_translation(
+        self, arxiv_id: str, abstract_sha: str, engines: Sequence[str], version: str
+    ) -> tuple[str, str] | None:
+        """(engine, text) of a stored translation by the first of `engines` that has one."""
+        with self.session() as s:
+            rows = {
+                row.engine: row.text
+                for row in s.scalars(
+                    select(TranslationRow).where(
+                        TranslationRow.arxiv_id == arxiv_id,
+                        TranslationRow.abstract_sha == abstract_sha,
+                        TranslationRow.glossary_version == version,
+                        TranslationRow.engine.in_(list(engines)),
+                    )
+                )
+            }
+        return next(((e, rows[e]) for e in engines if e in rows), None)
+
+    def cache_translation(
+        self, arxiv_id: str, abstract_sha: str, engine: str, version: str, text: str
+    ) -> None:
+        with self.session() as s, s.begin():
+            s.merge(
+                TranslationRow(
+                    arxiv_id=arxiv_id, abstract_sha=abstract_sha, engine=engine,
+                    glossary_version=version, text=text, created_at=now(),
+                )
+            )  # fmt: skip
+
+    def set_translation(self, arxiv_id: str, text: str, engine: str) -> None:
+        """Replace a paper's translation whatever its state (retranslate): a paper not yet
+        written moves on to be written; a written one keeps its log entry as it is."""
+        with self.session() as s, s.begin():
+            row = s.get(PaperRow, arxiv_id)
+            if row is None:
+                return
+            row.abstract_zh, row.translation_engine, row.translated_at = text, engine, now()
+            row.last_error = None
+            if row.state == PaperState.FETCHED:
+                row.state = PaperState.TRANSLATED
+
+    def papers(self, ids: Sequence[str] = (), since: datetime | None = None) -> list[PaperRow]:
+        with self.session() as s:
+            query = select(PaperRow).order_by(PaperRow.published, PaperRow.arxiv_id)
+            if ids:
+                query = query.where(PaperRow.arxiv_id.in_(list(ids)))
+            if since is not None:
+                query = query.where(PaperRow.published >= since)
+            return list(s.scalars(query))
 
     # -- translation engines resting after a 429 or a used-up quota --------------------------
 

@@ -157,12 +157,31 @@ class Syncer:
             summary.new += len(self.store.add_papers(batch, origin=origin, logged=logged))
             self._safe_point()
 
+    def _translation(self, row: PaperRow, *, force: bool = False) -> tuple[str, str]:
+        """(engine, Chinese text) for a paper: from the cache when this abstract was already
+        translated by one of the configured engines under this glossary, else from them."""
+        chain = getattr(self.translator, "engines", None)
+        names = [e.name for e in chain] if chain else [self.translator.name]
+        sha = _sha256(row.abstract.encode())
+        cached = (
+            None
+            if force
+            else self.store.cached_translation(row.arxiv_id, sha, names, glossary.VERSION)
+        )
+        if cached is not None:
+            engine, raw = cached
+        else:
+            raw = self.translator.translate(row.abstract)
+            engine = getattr(self.translator, "last_engine", self.translator.name)
+            self.store.cache_translation(row.arxiv_id, sha, engine, glossary.VERSION, raw)
+        return engine, glossary.normalize(raw)  # one term per concept; URLs apart
+
     def translate(self, summary: SyncSummary) -> None:
         failures = 0
         for row in self.store.to_translate():
             self._safe_point()
             try:
-                text = self.translator.translate(row.abstract)
+                engine, text = self._translation(row)
             except TranslationError as err:
                 self.store.record_translation_failure(row.arxiv_id, str(err))
                 summary.messages.append(f"translation failed for {row.arxiv_id}: {err}")
@@ -172,10 +191,23 @@ class Syncer:
                     break
                 continue
             failures = 0
-            text = glossary.normalize(text)  # one term per concept; URLs apart from the text
-            engine = getattr(self.translator, "last_engine", self.translator.name)
             self.store.save_translation(row.arxiv_id, text, engine)
             summary.translated += 1
+
+    def retranslate(self, rows: list[PaperRow], *, force: bool = False) -> tuple[int, list[str]]:
+        """Translate `rows` again; (how many succeeded, error lines). Log entries already
+        written keep their text: the log is append-only."""
+        done, errors = 0, []
+        for row in rows:
+            self._safe_point()
+            try:
+                engine, text = self._translation(row, force=force)
+            except TranslationError as err:
+                errors.append(f"{row.arxiv_id}: {err}")
+                continue
+            self.store.set_translation(row.arxiv_id, text, engine)
+            done += 1
+        return done, errors
 
     def _log_is_ours(self) -> bool:
         """The log equals its last commit, or holds exactly the bytes snn-feed last wrote.
