@@ -130,6 +130,10 @@ class TranslateSettings(_Section):
     """API keys per engine of the chain (prefer the environment); `api_key` is the default."""
     model: str = "gpt-4o-mini"
     """openai: the chat model (any OpenAI-compatible server: a hosted model, Ollama, vLLM)."""
+    concurrency: int = Field(default=4, ge=1, le=64)
+    """Translations in flight at once (sized for free engines; raise for a paid API)."""
+    rate_per_second: float = Field(default=5.0, gt=0)
+    """Most requests per second sent to any one engine."""
     cooldown_minutes: float = Field(default=60.0, ge=0)
     """An engine answering 429 or "quota used up" is skipped for this long."""
 

@@ -34,7 +34,7 @@ from snn_feed.logparse import normalize_title, title_similarity
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
 from snn_feed.store import PaperRow, PaperState, Store, open_store
-from snn_feed.translate import Translator, make_translator
+from snn_feed.translate import Translator, make_translator, translate_many
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,42 +157,69 @@ class Syncer:
             summary.new += len(self.store.add_papers(batch, origin=origin, logged=logged))
             self._safe_point()
 
-    def _translation(self, row: PaperRow, *, force: bool = False) -> tuple[str, str]:
-        """(engine, Chinese text) for a paper: from the cache when this abstract was already
-        translated by one of the configured engines under this glossary, else from them."""
+    def _engine_names(self) -> list[str]:
         chain = getattr(self.translator, "engines", None)
-        names = [e.name for e in chain] if chain else [self.translator.name]
+        return [e.name for e in chain] if chain else [self.translator.name]
+
+    def _cached(self, row: PaperRow) -> tuple[str, str] | None:
+        """(engine, text) when this abstract was translated before by a configured engine
+        under this glossary: the same text is never paid for twice."""
         sha = _sha256(row.abstract.encode())
-        cached = (
-            None
-            if force
-            else self.store.cached_translation(row.arxiv_id, sha, names, glossary.VERSION)
+        return self.store.cached_translation(
+            row.arxiv_id, sha, self._engine_names(), glossary.VERSION
         )
+
+    def _remember(self, row: PaperRow, engine: str, raw: str) -> None:
+        sha = _sha256(row.abstract.encode())
+        self.store.cache_translation(row.arxiv_id, sha, engine, glossary.VERSION, raw)
+
+    def _translation(self, row: PaperRow, *, force: bool = False) -> tuple[str, str]:
+        """(engine, Chinese text) for one paper, from the cache unless `force`."""
+        cached = None if force else self._cached(row)
         if cached is not None:
             engine, raw = cached
         else:
             raw = self.translator.translate(row.abstract)
             engine = getattr(self.translator, "last_engine", self.translator.name)
-            self.store.cache_translation(row.arxiv_id, sha, engine, glossary.VERSION, raw)
+            self._remember(row, engine, raw)
         return engine, glossary.normalize(raw)  # one term per concept; URLs apart
 
     def translate(self, summary: SyncSummary) -> None:
-        failures = 0
+        """Translate waiting papers, `[translate] concurrency` at a time."""
+        todo: dict[str, PaperRow] = {}
         for row in self.store.to_translate():
-            self._safe_point()
-            try:
-                engine, text = self._translation(row)
-            except TranslationError as err:
-                self.store.record_translation_failure(row.arxiv_id, str(err))
-                summary.messages.append(f"translation failed for {row.arxiv_id}: {err}")
+            cached = self._cached(row)
+            if cached is None:
+                todo[row.arxiv_id] = row
+                continue
+            self.store.save_translation(row.arxiv_id, glossary.normalize(cached[1]), cached[0])
+            summary.translated += 1
+        failures = 0
+
+        def enough() -> bool:
+            # After failures in a row the engine is taken to be down: nothing new is sent,
+            # but what is already in flight is still received and kept.
+            return self.should_stop() or failures >= ENGINE_FAILURES_BEFORE_GIVING_UP
+
+        results = translate_many(
+            self.translator,
+            ((arxiv_id, row.abstract) for arxiv_id, row in todo.items()),
+            self.settings.translate.concurrency,
+            enough,
+        )
+        for arxiv_id, result, engine in results:
+            if isinstance(result, TranslationError):
+                self.store.record_translation_failure(arxiv_id, str(result))
+                summary.messages.append(f"translation failed for {arxiv_id}: {result}")
                 failures += 1
-                if failures >= ENGINE_FAILURES_BEFORE_GIVING_UP:
-                    log.info("%s keeps failing; leaving the rest pending", self.translator.name)
-                    break
                 continue
             failures = 0
-            self.store.save_translation(row.arxiv_id, text, engine)
+            self._remember(todo[arxiv_id], engine, result)
+            self.store.save_translation(arxiv_id, glossary.normalize(result), engine)
             summary.translated += 1
+        if failures >= ENGINE_FAILURES_BEFORE_GIVING_UP:
+            log.info("%s keeps failing; the rest stay pending", self.translator.name)
+        self._safe_point()
 
     def retranslate(self, rows: list[PaperRow], *, force: bool = False) -> tuple[int, list[str]]:
         """Translate `rows` again; (how many succeeded, error lines). Log entries already

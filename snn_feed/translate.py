@@ -12,7 +12,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -148,6 +149,61 @@ def _words(text: str) -> int:
     return len(re.findall(r"[A-Za-z]{2,}", text))
 
 
+class RateLimit:
+    """At most `rate` calls per second, shared by the threads that use one engine."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def translate_many(
+    translator: Translator,
+    items: Iterable[tuple[str, str]],
+    concurrency: int,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Generator[tuple[str, str | TranslationError, str], None, None]:
+    """Translate (key, text) pairs with at most `concurrency` in flight; yield (key, text or
+    the error, engine) as each finishes. Stops submitting when `should_stop()` says so."""
+    pending = iter(items)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate") as pool:
+        running: dict[Future[tuple[str, str]], str] = {}
+
+        def fill() -> None:
+            while len(running) < concurrency and not should_stop():
+                item = next(pending, None)
+                if item is None:
+                    return
+                running[pool.submit(_translate_one, translator, item[1])] = item[0]
+
+        fill()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                try:
+                    text, engine = future.result()
+                    yield key, text, engine
+                except TranslationError as err:
+                    yield key, err, err.engine
+            fill()
+
+
+def _translate_one(translator: Translator, text: str) -> tuple[str, str]:
+    result = translator.translate(text)
+    return result, getattr(translator, "last_engine", translator.name)  # same thread: right
+
+
 class Engine:
     """What every engine shares: protected spans, pieces within the engine's size limit, a
     check that each answer is a translation, and bounded retries. Subclasses send one piece."""
@@ -160,6 +216,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self._sleep = sleep
+        self._rate = RateLimit(settings.rate_per_second)
 
     def _call(self, piece: str) -> str:
         """One request for one piece; raise TranslationError (or any error) on failure."""
@@ -173,6 +230,7 @@ class Engine:
     def _with_retries(self, piece: str) -> str:
         attempts = self.settings.retries + 1
         for attempt in range(1, attempts + 1):
+            self._rate.wait()
             try:
                 return check_translation(piece, self._call(piece), self.settings.target, self.name)
             except TranslationError as err:
@@ -200,7 +258,7 @@ class DeepTranslatorEngine(Engine):
         super().__init__(settings, sleep)
         self.name = settings.backend
         self.limit = LIMITS.get(self.name, 4900)
-        self._engine = self._build()
+        self._build()  # fail early on a bad target language
 
     def _build(self) -> Any:
         from deep_translator.exceptions import (
@@ -243,8 +301,11 @@ class DeepTranslatorEngine(Engine):
         return engine
 
     def _call(self, piece: str) -> str:
+        # A fresh deep-translator object per request: they keep the text being translated in
+        # instance state, so two threads sharing one would swap their papers' translations.
+        engine = self._build()
         result = call_with_deadline(
-            lambda: self._engine.translate(piece), self.settings.timeout_seconds, self.name
+            lambda: engine.translate(piece), self.settings.timeout_seconds, self.name
         )
         return result if isinstance(result, str) else ""
 
@@ -275,10 +336,14 @@ class FallbackChain:
     ) -> None:
         self.engines = engines
         self.name = "+".join(e.name for e in engines)
-        self.last_engine = self.name
-        """The engine that made the last translation."""
+        self._local = threading.local()
         self._cooldowns = cooldowns
         self._rest = timedelta(minutes=cooldown_minutes)
+
+    @property
+    def last_engine(self) -> str:
+        """The engine that made this thread's last translation."""
+        return getattr(self._local, "engine", self.name)
 
     def translate(self, text: str) -> str:
         failures = []
@@ -293,7 +358,7 @@ class FallbackChain:
                 if self._cooldowns is not None and _exhausted(err):
                     self._cooldowns.cool_down(engine.name, datetime.now(UTC) + self._rest)
                 continue
-            self.last_engine = engine.name
+            self._local.engine = engine.name
             return result
         raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
 

@@ -131,7 +131,7 @@ def write_config(
                   "timeout_seconds": 5.0, "retries": 1},
         "database": {"url": f"sqlite:///{path.parent / 'data' / 'feed.sqlite3'}"},
         "translate": {"backend": "google" if translator_url else "none", "retries": 0,
-                      "timeout_seconds": 5.0},
+                      "timeout_seconds": 5.0, "rate_per_second": 1000.0},
         "log": {"path": str(log_path)},
         "sync": {"lock_file": str(path.parent / "data" / "sync.lock")},
     }  # fmt: skip

@@ -19,6 +19,7 @@ def chain(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
         tmp_path / "config.toml", arxiv_url=fake_arxiv.url, translator_url=None,
         log_path=log_repo / "README.md",
         translate__engines=["google", "mymemory"],
+        translate__concurrency=1,  # one paper at a time: the cool-down starts at the first 429
         translate__urls={"google": fake_translator.base + "/m",
                          "mymemory": fake_translator.base + "/get"},
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 
 import pytest
 from fakes import FakeTranslator, Reply, fake_zh
@@ -82,3 +83,28 @@ def test_call_with_deadline_passes_results_and_errors_through() -> None:
     assert call_with_deadline(lambda: 42, 1, "x") == 42
     with pytest.raises(ZeroDivisionError):
         call_with_deadline(lambda: 1 / 0, 1, "x")
+
+
+def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslator) -> None:
+    from snn_feed.translate import translate_many
+
+    def slow(text: str) -> str:
+        time.sleep(0.05)
+        return fake_zh(text)
+
+    fake_translator.translate = slow
+    eng = engine(fake_translator.base + "/m", rate_per_second=1000)
+    texts = {f"p{i}": f"Spiking neural network paper number {i} is unique." for i in range(24)}
+    results = {key: text for key, text, _ in translate_many(eng, texts.items(), 8)}
+    assert results == {key: fake_zh(text) for key, text in texts.items()}
+
+
+def test_requests_to_one_engine_respect_its_rate(fake_translator: FakeTranslator) -> None:
+    from snn_feed.translate import translate_many
+
+    eng = engine(fake_translator.base + "/m", rate_per_second=20)
+    texts = [(str(i), f"Spiking neural networks, sentence {i} of many.") for i in range(8)]
+    assert len(list(translate_many(eng, texts, 8))) == 8
+    times = sorted(r["time"] for r in fake_translator.requests)
+    gaps = [b - a for a, b in pairwise(times)]
+    assert min(gaps) >= 0.05 - 0.01  # 20 per second, with scheduling slack
