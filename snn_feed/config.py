@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from snn_feed import glossary as _glossary
 from snn_feed.errors import ConfigError
 
 ENV_PREFIX = "SNN_FEED_"
@@ -135,6 +136,10 @@ class TranslateSettings(_Section):
     rate_per_second: float = Field(default=5.0, gt=0)
     """Most requests per second sent to any one engine."""
     cooldown_minutes: float = Field(default=60.0, ge=0)
+    glossary: dict[str, str] = Field(default_factory=lambda: dict(_glossary.GLOSSARY))
+    """English term -> the canonical Chinese term (given to engines that take a prompt)."""
+    corrections: dict[str, str] = Field(default_factory=lambda: dict(_glossary.MISTRANSLATIONS))
+    """Mistranslation -> canonical term, applied to every translation."""
     """An engine answering 429 or "quota used up" is skipped for this long."""
 
 

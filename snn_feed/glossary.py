@@ -55,19 +55,41 @@ MISTRANSLATIONS: dict[str, str] = {
     "尖刺": "脉冲",
 }
 
-VERSION = hashlib.sha256(
-    json.dumps([GLOSSARY, MISTRANSLATIONS], ensure_ascii=False, sort_keys=True).encode()
-).hexdigest()[:12]
-"""Changes whenever the tables change."""
 
-_MISTAKE = re.compile("|".join(map(re.escape, sorted(MISTRANSLATIONS, key=len, reverse=True))))
+class Glossary:
+    """A terminology table and the corrections that enforce it (`[translate] glossary` and
+    `corrections` in config.toml; the tables above are the defaults)."""
+
+    def __init__(self, terms: dict[str, str], corrections: dict[str, str]) -> None:
+        self.terms = dict(terms)
+        self.corrections = dict(corrections)
+        self.version = hashlib.sha256(
+            json.dumps([terms, corrections], ensure_ascii=False, sort_keys=True).encode()
+        ).hexdigest()[:12]
+        """Changes whenever the tables change: cached translations are keyed by it."""
+        keys = sorted(self.corrections, key=len, reverse=True)  # compounds before their parts
+        self._mistake = re.compile("|".join(map(re.escape, keys))) if keys else None
+
+    def normalize_terms(self, text: str) -> str:
+        """Known mistranslations replaced by the canonical terms."""
+        if self._mistake is None:
+            return text
+        return self._mistake.sub(lambda m: self.corrections[m.group(0)], text)
+
+    def normalize(self, text: str) -> str:
+        """The canonical terms, and URLs standing apart."""
+        return separate_urls(self.normalize_terms(text))
+
+
+DEFAULT = Glossary(GLOSSARY, MISTRANSLATIONS)
+VERSION = DEFAULT.version
 # A URL as GFM's autolinker reads it: ASCII up to whitespace, '<', or a non-ASCII character.
 _URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+")
 
 
 def normalize_terms(text: str) -> str:
-    """Known mistranslations replaced by the canonical terms."""
-    return _MISTAKE.sub(lambda m: MISTRANSLATIONS[m.group(0)], text)
+    """Known mistranslations replaced by the default canonical terms."""
+    return DEFAULT.normalize_terms(text)
 
 
 _TRAILING = set("?!.,:*_~")
@@ -95,5 +117,5 @@ def separate_urls(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """The canonical terms, and URLs standing apart."""
-    return separate_urls(normalize_terms(text))
+    """The default canonical terms, and URLs standing apart."""
+    return DEFAULT.normalize(text)

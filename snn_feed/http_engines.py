@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from snn_feed import glossary
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
 from snn_feed.translate import Engine
@@ -73,9 +72,9 @@ class DeepL(HttpEngine):
             raise TranslationError("deepl: bad answer: no translation", engine=self.name) from err
 
 
-def prompt(target: str) -> str:
+def prompt(target: str, terms_table: dict[str, str]) -> str:
     """The translation instructions, carrying the glossary."""
-    terms = "\n".join(f"- {en} -> {zh}" for en, zh in glossary.GLOSSARY.items())
+    terms = "\n".join(f"- {en} -> {zh}" for en, zh in terms_table.items())
     return (
         f"Translate the user's text, an abstract of a scientific paper, into {target} "
         "(Simplified Chinese). Reply with the translation only. Keep tokens like ⟦0⟧ exactly "
@@ -96,7 +95,10 @@ class OpenAI(HttpEngine):
                 "model": self.settings.model,
                 "temperature": 0,
                 "messages": [
-                    {"role": "system", "content": prompt(self.settings.target)},
+                    {
+                        "role": "system",
+                        "content": prompt(self.settings.target, self.settings.glossary),
+                    },
                     {"role": "user", "content": piece},
                 ],
             },

@@ -96,6 +96,9 @@ class Syncer:
         self.clock = clock
         self.zone = ZoneInfo(settings.log.timezone)
         self.log_path = settings.log_path.resolve()  # a symlinked log is written through
+        self.glossary = glossary.Glossary(
+            settings.translate.glossary, settings.translate.corrections
+        )
 
     def _safe_point(self) -> None:
         """Stop here if asked to: between papers and pages, never inside a write."""
@@ -166,12 +169,12 @@ class Syncer:
         under this glossary: the same text is never paid for twice."""
         sha = _sha256(row.abstract.encode())
         return self.store.cached_translation(
-            row.arxiv_id, sha, self._engine_names(), glossary.VERSION
+            row.arxiv_id, sha, self._engine_names(), self.glossary.version
         )
 
     def _remember(self, row: PaperRow, engine: str, raw: str) -> None:
         sha = _sha256(row.abstract.encode())
-        self.store.cache_translation(row.arxiv_id, sha, engine, glossary.VERSION, raw)
+        self.store.cache_translation(row.arxiv_id, sha, engine, self.glossary.version, raw)
 
     def _translation(self, row: PaperRow, *, force: bool = False) -> tuple[str, str]:
         """(engine, Chinese text) for one paper, from the cache unless `force`."""
@@ -182,7 +185,7 @@ class Syncer:
             raw = self.translator.translate(row.abstract)
             engine = getattr(self.translator, "last_engine", self.translator.name)
             self._remember(row, engine, raw)
-        return engine, glossary.normalize(raw)  # one term per concept; URLs apart
+        return engine, self.glossary.normalize(raw)  # one term per concept; URLs apart
 
     def translate(self, summary: SyncSummary) -> None:
         """Translate waiting papers, `[translate] concurrency` at a time."""
@@ -192,7 +195,7 @@ class Syncer:
             if cached is None:
                 todo[row.arxiv_id] = row
                 continue
-            self.store.save_translation(row.arxiv_id, glossary.normalize(cached[1]), cached[0])
+            self.store.save_translation(row.arxiv_id, self.glossary.normalize(cached[1]), cached[0])
             summary.translated += 1
         failures = 0
 
@@ -215,7 +218,7 @@ class Syncer:
                 continue
             failures = 0
             self._remember(todo[arxiv_id], engine, result)
-            self.store.save_translation(arxiv_id, glossary.normalize(result), engine)
+            self.store.save_translation(arxiv_id, self.glossary.normalize(result), engine)
             summary.translated += 1
         if failures >= ENGINE_FAILURES_BEFORE_GIVING_UP:
             log.info("%s keeps failing; the rest stay pending", self.translator.name)

@@ -63,3 +63,26 @@ def test_separate_urls(text: str, expected: str) -> None:
 
 def test_normalize_terms_prefers_the_longest_mistranslation() -> None:
     assert normalize_terms("尖峰神经元和尖峰") == "脉冲神经元和脉冲"
+
+
+def test_a_configured_table_changes_the_output_and_the_version() -> None:
+    from snn_feed.glossary import DEFAULT, Glossary
+
+    custom = Glossary(DEFAULT.terms, {**DEFAULT.corrections, "神经形态": "类脑"})
+    assert custom.normalize("神经形态芯片上的尖峰神经网络") == "类脑芯片上的脉冲神经网络"
+    assert custom.version != DEFAULT.version
+
+
+def test_corrections_from_the_config_reach_the_log(tmp_path, fake_arxiv, fake_translator,
+                                                   log_repo) -> None:  # fmt: skip
+    from conftest import run_cli, snn_entries, utc_now, write_config
+
+    fake_arxiv.entries = snn_entries(2, utc_now())
+    config = write_config(tmp_path / "c.toml", arxiv_url=fake_arxiv.url,
+                          translator_url=fake_translator.base + "/m",
+                          log_path=log_repo / "README.md",
+                          translate__corrections={"译文": "译者按"})  # fmt: skip
+    assert run_cli("sync", "--config", str(config)).returncode == 0
+    items, _ = gfm.read((log_repo / "README.md").read_text(errors="replace"))
+    titles = [i.links[0].title or "" for i in items if i.links and "2611." in i.links[0].href]
+    assert len(titles) == 2 and all(t.startswith("译者按") for t in titles)
