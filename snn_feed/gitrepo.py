@@ -15,6 +15,9 @@ from snn_feed.errors import GitError
 
 log = logging.getLogger(__name__)
 
+PUSH_ATTEMPTS = 3
+"""Pushes tried, with a rebase onto the remote between them, before giving up for this run."""
+
 
 class GitRepo:
     """The repository holding the log, found from the log's folder."""
@@ -78,10 +81,7 @@ class GitRepo:
     def commit_files(self, files: list[Path], message: str) -> str:
         """Commit exactly `files` (added, changed or deleted); nothing else is swept in."""
         name, email = self.settings.author_name, self.settings.author_email
-        identity = [
-            "-c", f"user.name={self._config('user.name') or name}",
-            "-c", f"user.email={self._config('user.email') or email}",
-        ]  # fmt: skip
+        identity = self._identity()
         paths = [str(p) for p in files]
         self._git("add", "--all", "--", *paths)
         self._git(
@@ -93,5 +93,54 @@ class GitRepo:
     def _config(self, key: str) -> str:
         return self._git("config", "--get", key, check=False).stdout.strip()
 
+    def check_state(self) -> None:
+        """Refuse to work in a repository a person is in the middle of something in."""
+        for marker, what in (
+            ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase or git am"),
+            ("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+            ("REVERT_HEAD", "a revert"),
+        ):  # fmt: skip
+            path = self._git("rev-parse", "--git-path", marker).stdout.strip()
+            if (self.folder / path).exists():
+                raise GitError(
+                    f"the log repository {self.folder} is in the middle of {what}: finish or "
+                    "abort it, then sync again"
+                )
+        if self._git("symbolic-ref", "-q", "HEAD", check=False).returncode != 0:
+            raise GitError(
+                f"the log repository {self.folder} is on a detached HEAD: check out a branch, "
+                "then sync again"
+            )
+
     def push(self) -> None:
-        self._git("push", "--quiet", self.settings.remote, "HEAD")
+        """Push HEAD; when the remote moved on, rebase onto it and push again (bounded).
+        A failure leaves the local commit in place for the next sync to push."""
+        remote = self.settings.remote
+        branch = self._git("symbolic-ref", "--short", "HEAD").stdout.strip()
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            pushed = self._git("push", "--quiet", remote, f"HEAD:{branch}", check=False)
+            if pushed.returncode == 0:
+                return
+            if attempt == PUSH_ATTEMPTS:
+                break
+            log.info("push rejected (attempt %d); rebasing onto %s/%s", attempt, remote, branch)
+            pulled = self._git(*self._identity(), "pull", "--rebase", "--quiet", remote, branch,
+                               check=False)  # fmt: skip
+            if pulled.returncode != 0:
+                self._git("rebase", "--abort", check=False)
+                raise GitError(
+                    "push rejected, and the remote's changes do not rebase cleanly onto the "
+                    "log commit: it is kept locally; resolve by hand"
+                )
+        reason = (pushed.stderr or pushed.stdout).strip().splitlines()
+        raise GitError(
+            f"git push failed after {PUSH_ATTEMPTS} attempts "
+            f"({reason[-1] if reason else pushed.returncode}); the commit is kept locally"
+        )
+
+    def _identity(self) -> list[str]:
+        name, email = self.settings.author_name, self.settings.author_email
+        return [
+            "-c", f"user.name={self._config('user.name') or name}",
+            "-c", f"user.email={self._config('user.email') or email}",
+        ]  # fmt: skip

@@ -418,7 +418,10 @@ class Syncer:
 
     def prepare_repository(self) -> None:
         """A new log gets its own repository; an existing log must already be in one."""
-        if self.git is None or self.git.is_repository():
+        if self.git is None:
+            return
+        if self.git.is_repository():
+            self.git.check_state()
             return
         if self.log_path.exists():
             raise GitError(
