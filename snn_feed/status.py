@@ -88,7 +88,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
             hours = age.total_seconds() / 3600
             problems.append(f"last successful sync was {hours:.0f} h ago (limit {limit:g} h)")
     # An interrupted run (a restart) is not a failure: the next start catches up.
-    if finished and finished[0].outcome == "failed":
+    if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
 
     trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)

@@ -516,6 +516,17 @@ class Store:
 
     # -- runs -----------------------------------------------------------------------------
 
+    def close_crashed_runs(self) -> int:
+        """Runs still marked running when a new one starts under the lock died (killed, power
+        cut): record them as crashed, so that status does not show them as in progress."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(SyncRun)
+                .where(SyncRun.outcome == "running")
+                .values(outcome="crashed", error="the process ended without finishing")
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def start_run(self, command: str) -> int:
         with self.session() as s, s.begin():
             run = SyncRun(command=command, started_at=now(), outcome="running")

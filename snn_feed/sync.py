@@ -381,6 +381,7 @@ class Syncer:
         summary = SyncSummary()
         if options.dry_run:
             return self._dry_run(options, summary)
+        self.store.close_crashed_runs()
         run_id = self.store.start_run("sync")
         since, until = self.window(options)
         fetch_error: FetchError | None = None
