@@ -77,7 +77,7 @@ NASTY = st.sampled_from(
 TEXT = st.lists(st.one_of(st.text(ALPHABET, max_size=30), NASTY), max_size=8).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(title=TEXT, author=TEXT, abstract=TEXT)
 def test_details_style_shows_the_abstract_as_text_in_a_collapsible_block(
     title: str, author: str, abstract: str

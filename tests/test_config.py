@@ -106,3 +106,41 @@ def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("sync", "--config", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
     assert "file not found" in result.stderr
+
+
+def _wrong_value(annotation: object) -> object:
+    """A TOML value of the wrong type for a field."""
+    text = str(annotation)
+    if annotation is bool:
+        return "maybe"
+    if "list" in text:
+        return 42
+    if annotation in (int, float) or "float" in text or "int" in text:
+        return "not-a-number"
+    if "dict" in text:
+        return "not-a-table"
+    return [1, 2]  # strings and literals
+
+
+FIELDS = [
+    (section, key, field.annotation)
+    for section, model in Settings.model_fields.items()
+    if hasattr(model.annotation, "model_fields")
+    for key, field in model.annotation.model_fields.items()  # type: ignore[union-attr]
+]
+
+
+@pytest.mark.parametrize(("section", "key", "annotation"), FIELDS,
+                         ids=[f"{s}.{k}" for s, k, _ in FIELDS])  # fmt: skip
+def test_every_key_with_a_wrong_type_is_named_in_one_line(
+    tmp_path: Path, section: str, key: str, annotation: object
+) -> None:
+    import json
+
+    value = _wrong_value(annotation)
+    literal = json.dumps(value) if not isinstance(value, list) else str(value)
+    (tmp_path / "config.toml").write_text(f"[{section}]\n{key} = {literal}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "config.toml", environ={})
+    message = str(err.value)
+    assert f"{section}.{key}" in message and "\n" not in message

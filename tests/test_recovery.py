@@ -212,3 +212,26 @@ def test_the_fake_translation_is_what_ends_up_in_the_log(env: Env) -> None:
         assert gfm.squash(titles[paper.arxiv_id] or "") == gfm.squash(
             fake_zh(" ".join(paper.abstract.split()))
         )
+
+
+def test_api_keys_appear_in_no_log_line_status_output_or_commit(env: Env) -> None:
+    secret, other = "sk-LIVE-7777777777", "dl-SECOND-KEY-99"
+    extra = {
+        "translate__backend": "libre",
+        "translate__api_key": secret,
+        "translate__api_keys": {"deepl": other},
+        "translator_url": env.translator.base + "/",
+    }
+    outputs = [
+        env.sync("-v", **extra),
+        env.sync("-v", "--log-format", "json", **extra),
+        run_cli("status", "--config", env.config(**extra), "--json", "-v"),
+        run_cli("status", "--config", env.config(**extra)),
+    ]
+    assert outputs[0].returncode == 0, outputs[0].stderr
+    assert env.translator.requests[0]["params"]["api_key"] == secret  # it was really used
+    for result in outputs:
+        assert secret not in result.stdout + result.stderr
+        assert other not in result.stdout + result.stderr
+    history = git(env.repo, "log", "-p", "--all")
+    assert secret not in history and other not in history

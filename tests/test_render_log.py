@@ -200,7 +200,7 @@ def plain_entry(n: int, **kw: object) -> LogEntry:
 # 1. One entry renders as exactly one item whatever its text
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(entry=LOG_ENTRIES)
 @example(entry=LogEntry("2011.00888", 3, "A", "see _www.evil.example", "摘要", None)).via(
     "GFM autolinks www. after an escaped underscore"
