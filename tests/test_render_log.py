@@ -613,3 +613,14 @@ def test_read_log_of_a_missing_file_is_empty(tmp_path: Path) -> None:
 def test_read_log_of_an_unreadable_path_raises(tmp_path: Path) -> None:
     with pytest.raises(LogFileError):
         read_log(tmp_path)
+
+
+def test_a_log_with_a_byte_order_mark_and_crlf_keeps_both() -> None:
+    old = "\ufeff# Log\r\n\r\nintro\r\n\r\n## 2020.11\r\n\r\n- old\r\n"
+    new = insert_entries(
+        old, 2026, 11, ["- [3] [A] New. [paper](https://arxiv.org/abs/2611.00001)"]
+    )
+    assert new.startswith("\ufeff# Log\r\n")
+    at = old.index("## 2020.11")
+    assert new[:at] == old[:at] and new.endswith(old[at:])
+    assert "\n" not in new.replace("\r\n", "")

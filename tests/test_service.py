@@ -110,7 +110,7 @@ def test_serve_catches_up_on_start_then_syncs_on_schedule(
     first = [e.arxiv_id for e in fake_arxiv.entries]
     with serving(config) as service:
         wait_for(lambda: set(first) <= set(logged(log_repo)), what="the catch-up run")
-        assert commits_since_seed(log_repo) == 1
+        wait_for(lambda: commits_since_seed(log_repo) == 1, what="its commit")
         late = FakeEntry("2611.99999", "Spiking neural networks, announced later",
                          "Spiking neural networks arrive late.", ["Late Author"],
                          utc_now() - timedelta(minutes=1))  # fmt: skip
