@@ -156,11 +156,11 @@ def test_a_cron_sync_during_a_service_run_gets_busy_and_nothing_doubles(
     setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
 ) -> None:
     def slow(text: str) -> str:
-        time.sleep(0.5)
+        time.sleep(1.0)
         return fake_zh(text)
 
     fake_translator.translate = slow
-    config = setup()
+    config = setup(translate__concurrency=1)  # the run holds the lock for 4 s or more
     with serving(config) as service:
         wait_for(lambda: len(fake_translator.requests) >= 1, what="the service's run")
         cron = run_cli("sync", "--config", str(config))

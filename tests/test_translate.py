@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from itertools import pairwise
 
 import pytest
 from fakes import FakeTranslator, Reply, fake_zh
@@ -106,5 +105,6 @@ def test_requests_to_one_engine_respect_its_rate(fake_translator: FakeTranslator
     texts = [(str(i), f"Spiking neural networks, sentence {i} of many.") for i in range(8)]
     assert len(list(translate_many(eng, texts, 8))) == 8
     times = sorted(r["time"] for r in fake_translator.requests)
-    gaps = [b - a for a, b in pairwise(times)]
-    assert min(gaps) >= 0.05 - 0.01  # 20 per second, with scheduling slack
+    # 8 requests at 20 a second span at least 7 intervals (less the first one's jitter),
+    # although 8 threads were free to send at once
+    assert times[-1] - times[0] >= 7 * 0.05 - 0.05

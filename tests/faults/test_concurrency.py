@@ -20,7 +20,7 @@ def test_syncs_started_together_log_each_paper_once(
     wait: int,
 ) -> None:  # fmt: skip
     def slow(text: str) -> str:
-        time.sleep(0.05)
+        time.sleep(0.3)
         return fake_zh(text)
 
     fake_translator.translate = slow
@@ -28,6 +28,7 @@ def test_syncs_started_together_log_each_paper_once(
     config = write_config(tmp_path / "c.toml", arxiv_url=fake_arxiv.url,
                           translator_url=fake_translator.base + "/m",
                           log_path=log_repo / "README.md",
+                          translate__concurrency=1,  # the first holds the lock ~2 s
                           sync__lock_timeout_seconds=wait)  # fmt: skip
     head = git(log_repo, "rev-parse", "HEAD").strip()
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
