@@ -247,6 +247,16 @@ def fake_zh(text: str) -> str:
     return "译文：" + out.replace(". ", "。")
 
 
+def slow_zh(seconds: float) -> Callable[[str], str]:
+    """`fake_zh` that takes `seconds` to answer: a slow engine."""
+
+    def translate(text: str) -> str:
+        time.sleep(seconds)
+        return fake_zh(text)
+
+    return translate
+
+
 class FakeTranslator(_Server):
     """Google's mobile page (/m), MyMemory (/get) and LibreTranslate (/translate)."""
 

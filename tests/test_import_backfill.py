@@ -15,7 +15,7 @@ from pathlib import Path
 import gfm
 import pytest
 from conftest import SEED_LOG, git, real_papers, run_cli, write_config
-from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh, slow_zh
 
 from snn_feed.logparse import parse_log
 
@@ -139,11 +139,7 @@ def test_backfill_killed_halfway_finishes_with_every_paper_once(
     tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
     log_repo: Path,
 ) -> None:  # fmt: skip
-    def slow(text: str) -> str:
-        time.sleep(0.1)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(0.1)
     args = [sys.executable, "-m", "snn_feed", "backfill", "--config", str(config),
             "--from", "2019-11-01", "--to", "2020-11-30"]  # fmt: skip
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}

@@ -18,7 +18,7 @@ from typing import Any
 import gfm
 import pytest
 from conftest import git, run_cli, snn_entries, utc_now, write_config
-from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh, slow_zh
 
 NEVER = "0 0 1 1 *"  # New Year's midnight: only the catch-up run happens during a test
 
@@ -126,11 +126,7 @@ def test_serve_catches_up_on_start_then_syncs_on_schedule(
 def test_sigterm_during_a_run_stops_safely_and_the_next_start_finishes(
     setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
 ) -> None:
-    def slow(text: str) -> str:
-        time.sleep(0.8)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(0.8)
     config = setup()
     before = (log_repo / "README.md").read_bytes()
     with serving(config) as service:
@@ -155,11 +151,7 @@ def test_sigterm_during_a_run_stops_safely_and_the_next_start_finishes(
 def test_a_cron_sync_during_a_service_run_gets_busy_and_nothing_doubles(
     setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
 ) -> None:
-    def slow(text: str) -> str:
-        time.sleep(1.0)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(1.0)
     config = setup(translate__concurrency=1)  # the run holds the lock for 4 s or more
     with serving(config) as service:
         wait_for(lambda: len(fake_translator.requests) >= 1, what="the service's run")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fakes import FakeTranslator, Reply, fake_zh
+from fakes import FakeTranslator, Reply, fake_zh, slow_zh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,11 +87,7 @@ def test_call_with_deadline_passes_results_and_errors_through() -> None:
 def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslator) -> None:
     from snn_feed.translate import translate_many
 
-    def slow(text: str) -> str:
-        time.sleep(0.05)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(0.05)
     eng = engine(fake_translator.base + "/m", rate_per_second=1000)
     texts = {f"p{i}": f"Spiking neural network paper number {i} is unique." for i in range(24)}
     results = {key: text for key, text, _ in translate_many(eng, texts.items(), 8)}

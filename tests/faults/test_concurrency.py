@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import gfm
 import pytest
 from conftest import git, snn_entries, utc_now, write_config
-from fakes import FakeArxiv, FakeTranslator, fake_zh
+from fakes import FakeArxiv, FakeTranslator, slow_zh
 
 
 @pytest.mark.parametrize("wait", [0, 60], ids=["exit-busy", "wait-for-the-lock"])
@@ -19,11 +18,7 @@ def test_syncs_started_together_log_each_paper_once(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path,
     wait: int,
 ) -> None:  # fmt: skip
-    def slow(text: str) -> str:
-        time.sleep(0.3)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(0.3)
     fake_arxiv.entries = snn_entries(6, utc_now())
     config = write_config(tmp_path / "c.toml", arxiv_url=fake_arxiv.url,
                           translator_url=fake_translator.base + "/m",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import gfm
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
-from fakes import FakeArxiv, FakeTranslator, fake_zh
+from fakes import FakeArxiv, FakeTranslator, slow_zh
 
 KILLS = 24
 
@@ -23,11 +23,7 @@ KILLS = 24
 def test_sync_killed_at_24_points_loses_and_doubles_nothing(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
 ) -> None:
-    def slow(text: str) -> str:
-        time.sleep(0.08)
-        return fake_zh(text)
-
-    fake_translator.translate = slow
+    fake_translator.translate = slow_zh(0.08)
     now = utc_now()
     corpus = snn_entries(KILLS * 2, now - timedelta(hours=1))
     config = write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
