@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -63,6 +64,10 @@ def common_options(func: F) -> F:
             _fail("interrupted", ExitStatus.FAILED)
         except click.ClickException:
             raise  # click prints usage errors itself, with status 2
+        except BrokenPipeError:
+            # The reader went away (`snn-feed import | head`): not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as err:  # a bug or an unforeseen failure: still one line by default
             if verbose:
                 log.exception("unexpected error")
