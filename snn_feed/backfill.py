@@ -92,7 +92,11 @@ class Backfiller:
             self._window(low, middle, summary)
             self._window(middle + timedelta(minutes=1), high, summary)
             return
-        self.store.mark_window_done(self.query_hash, low, high, summary.found - found_before)
+        found = summary.found - found_before
+        # arXiv now and then answers a query that has results with an empty first page that
+        # claims none; an empty window is asked again on the next run rather than trusted.
+        if found:
+            self.store.mark_window_done(self.query_hash, low, high, found)
 
     def _fetch(self, low: datetime, high: datetime, summary: SyncSummary) -> None:
         client = self.syncer.client

@@ -232,6 +232,9 @@ class StatusSettings(_Section):
     arXiv's Friday-Saturday pause of 72 hours plus retries)."""
     quiet_days: int = Field(default=5, ge=1, le=60)
     """Warn when runs over this many days with announcements found no paper at all."""
+    max_pending_hours: float = Field(default=48.0, gt=0)
+    """`status` fails when a paper has waited longer than this for its translation: papers
+    are never logged untranslated, so a translator that keeps failing must be noticed."""
 
 
 class Settings(_Section):

@@ -91,6 +91,16 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
     if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
 
+    waiting, oldest, last_error = store.waiting_for_translation()
+    pending_limit = settings.status.max_pending_hours
+    if oldest is not None and now - oldest > timedelta(hours=pending_limit):
+        hours = (now - oldest).total_seconds() / 3600
+        problems.append(
+            f"{waiting} paper{'s' * (waiting != 1)} waiting for a translation, the oldest for "
+            f"{hours:.0f} h (limit {pending_limit:g} h); they are not logged until translated"
+            + (f"; last error: {last_error}" if last_error else "")
+        )
+
     trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
     window_start = now - timedelta(days=settings.status.quiet_days)
     announcements = fire_times(trigger, window_start, now)

@@ -580,6 +580,21 @@ class Store:
             counts.update({state: int(n) for state, n in rows})
             return counts
 
+    def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
+        """Papers still untranslated: how many, since when the oldest waits, the last error."""
+        with self.session() as s:
+            waiting = PaperRow.state == PaperState.FETCHED
+            count, oldest = s.execute(
+                select(func.count(), func.min(PaperRow.first_seen)).where(waiting)
+            ).one()
+            error = s.scalar(
+                select(PaperRow.last_error)
+                .where(waiting, PaperRow.last_error.is_not(None))
+                .order_by(PaperRow.first_seen.desc())
+                .limit(1)
+            )
+            return int(count), oldest, error
+
     def last_successful_window_end(self) -> datetime | None:
         """End of the submission window of the last sync that fetched without error."""
         with self.session() as s:

@@ -31,6 +31,7 @@ from snn_feed.errors import (
 )
 from snn_feed.gitrepo import GitRepo
 from snn_feed.logparse import normalize_title, title_similarity
+from snn_feed.paths import check_inside, safe_log_path
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
 from snn_feed.store import PaperRow, PaperState, Store, open_store
@@ -95,7 +96,8 @@ class Syncer:
         self.git = git
         self.clock = clock
         self.zone = ZoneInfo(settings.log.timezone)
-        self.log_path = settings.log_path.resolve()  # a symlinked log is written through
+        # A symlinked log is written through, unless the link leads out of its repository.
+        self.log_path = safe_log_path(settings.log_path)
         self.glossary = glossary.Glossary(
             settings.translate.glossary, settings.translate.corrections
         )
@@ -334,7 +336,7 @@ class Syncer:
 
     def _archives(self) -> dict[int, str]:
         return {
-            int(path.stem): logfile.read_log(path)
+            int(path.stem): logfile.read_log(check_inside(path, self.log_path))
             for path in self.archive_dir.glob("*.md")
             if path.stem.isdigit()
         }
@@ -352,7 +354,7 @@ class Syncer:
         if not years:
             return []
         self._refuse_foreign_edits()
-        paths = [self.archive_dir / f"{year}.md" for year in years]
+        paths = [check_inside(self.archive_dir / f"{year}.md", self.log_path) for year in years]
         for year, path in zip(years, paths, strict=True):
             logfile.write_atomic(path, archives[year])
         self._replace_log(updated)

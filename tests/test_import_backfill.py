@@ -15,7 +15,7 @@ from pathlib import Path
 import gfm
 import pytest
 from conftest import SEED_LOG, git, real_papers, run_cli, write_config
-from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh, slow_zh
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
 from snn_feed.logparse import parse_log
 
@@ -180,6 +180,24 @@ def test_backfill_commits_per_month_on_request_and_reports_progress_lines(
     assert [s.split(":")[0] for s in reversed(subjects)] == [
         "backfill 2020-01", "backfill 2020-02", "backfill 2020-03",
     ]  # fmt: skip
+
+
+def test_a_month_arxiv_wrongly_answered_empty_is_asked_again_on_the_next_backfill(
+    config: Path, corpus: list[FakeEntry], fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    march = [e for e in corpus if e.published.strftime("%Y-%m") == "2020-03" and "(new)" in e.title]
+    assert march
+    fake_arxiv.script = [Reply(200, atom_feed([], 0, 0, 50))]  # the first month: "nothing"
+    args = ["backfill", "--config", str(config), "--from", "2020-03-01", "--to", "2020-04-30"]
+    assert run_cli(*args).returncode == 0
+    assert not {e.arxiv_id for e in march} & set(logged_ids((log_repo / "README.md").read_text()))
+
+    asked = len(fake_arxiv.requests)
+    assert run_cli(*args).returncode == 0
+    assert len(fake_arxiv.requests) == asked + 1  # March again; April was done
+    ids = logged_ids((log_repo / "README.md").read_text())
+    assert {e.arxiv_id for e in march} <= set(ids)
+    assert len(ids) == len(set(ids))
 
 
 def test_import_stops_looking_up_titles_when_arxiv_is_down(

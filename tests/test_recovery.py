@@ -65,6 +65,47 @@ def test_a_symlinked_log_is_written_through_and_committed(env: Env, tmp_path: Pa
     assert git(env.repo, "status", "--porcelain").strip() == ""
 
 
+@pytest.mark.parametrize("commit", [True, False])
+def test_a_link_in_the_repository_leading_out_of_it_is_refused(
+    env: Env, tmp_path: Path, commit: bool
+) -> None:
+    # A clone can carry a committed symlink; writing through it would change a file elsewhere.
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the log\n")
+    trap = env.repo / "TRAP.md"
+    trap.symlink_to(outside)
+    git(env.repo, "add", "TRAP.md")
+    git(env.repo, "commit", "-qm", "a link")
+    head = env.head()
+    result = env.sync(log__path=str(trap), git__commit=commit)
+    assert result.returncode == 2
+    assert "leads out of its repository" in result.stderr and "[log] path" in result.stderr
+    assert outside.read_text() == "not the log\n"
+    assert env.head() == head
+
+
+def test_a_log_path_inside_the_git_folder_is_refused(env: Env) -> None:
+    result = env.sync(log__path=str(env.repo / ".git" / "README.md"), git__commit=False)
+    assert result.returncode == 2
+    assert ".git folder" in result.stderr
+    assert not (env.repo / ".git" / "README.md").exists()
+
+
+def test_an_archive_folder_linked_out_of_the_repository_is_refused(
+    env: Env, tmp_path: Path
+) -> None:
+    assert env.sync().returncode == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (env.repo / "archive").symlink_to(elsewhere, target_is_directory=True)
+    before = env.log.read_bytes()
+    result = run_cli("archive", "--keep-months", "1", "--config", env.config())
+    assert result.returncode == 2, result.stderr
+    assert "leads out of the log repository" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert env.log.read_bytes() == before
+
+
 def test_someone_elses_edit_is_never_committed_even_with_nothing_new(env: Env) -> None:
     assert env.sync().returncode == 0
     head = env.head()
@@ -84,6 +125,39 @@ def test_an_edit_after_a_no_commit_run_is_not_swept_into_the_commit(env: Env) ->
     assert result.returncode == 1
     assert "did not make" in result.stderr
     assert env.head() == head and env.log.read_bytes() == edited
+
+
+def test_a_translator_down_for_days_keeps_papers_pending_and_status_says_so(env: Env) -> None:
+    env.translator.fault = lambda r: Reply(503, b"Service Unavailable")
+    before = set(logged_ids(env.log))
+    first = env.sync()
+    assert first.returncode == 3, first.stderr
+    assert "pending 5" in first.stdout
+    fresh = run_cli("status", "--config", env.config())
+    assert fresh.returncode == 0, fresh.stdout  # a day's outage is within the limit
+    assert "5 pending translation" in fresh.stdout
+
+    # Three days later, still down: nothing is ever logged untranslated, and status fails.
+    db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
+    with db:
+        db.execute("UPDATE papers SET first_seen = datetime(first_seen, '-3 days')")
+    db.close()
+    again = env.sync()
+    assert again.returncode == 3
+    assert set(logged_ids(env.log)) == before
+    late = run_cli("status", "--config", env.config())
+    assert late.returncode == 1
+    problem = next(line for line in late.stdout.splitlines() if "waiting for a translation" in line)
+    assert "5 papers" in problem and "oldest for 72 h" in problem
+    assert "last error: google: " in problem  # which engine, and what it said
+
+    env.translator.fault = None
+    back = env.sync()
+    assert back.returncode == 0, back.stderr
+    ids = logged_ids(env.log)
+    assert sorted(set(ids) - before) == sorted(p.arxiv_id for p in env.papers)
+    assert len(ids) == len(set(ids))
+    assert run_cli("status", "--config", env.config()).returncode == 0
 
 
 def test_a_rejected_api_key_is_not_retried_and_never_shown(env: Env) -> None:
