@@ -26,6 +26,12 @@ def logged(log: Path) -> Counter[str]:
     return Counter(i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links)
 
 
+def assert_each_paper_once(env: Env) -> None:
+    counts = logged(env.log)
+    assert all(counts[p.arxiv_id] == 1 for p in env.papers), counts
+    assert max(counts.values()) == 1
+
+
 def recorded_error() -> bytes:
     data = json.loads(next((FIXTURES / "arxiv").glob("id_abc_*.json")).read_text())
     assert data["status_code"] == 400
@@ -109,9 +115,7 @@ def test_a_fault_on_page_two_keeps_page_one_and_the_next_sync_catches_up(
     env.arxiv.fault = None
     second = env.sync()
     assert second.returncode == 0, second.stderr
-    counts = logged(env.log)
-    assert all(counts[p.arxiv_id] == 1 for p in env.papers), counts
-    assert max(counts.values()) == 1
+    assert_each_paper_once(env)
     assert git(env.repo, "rev-list", "--count", f"{head}..HEAD").strip() == "2"
     assert git(env.repo, "status", "--porcelain").strip() == ""
     assert run_cli("status", "--config", env.config()).returncode == 0
@@ -129,9 +133,7 @@ def test_connection_refused_fails_clearly_and_a_later_sync_logs_everything(env: 
 
     second = env.sync()
     assert second.returncode == 0, second.stderr
-    counts = logged(env.log)
-    assert all(counts[p.arxiv_id] == 1 for p in env.papers)
-    assert max(counts.values()) == 1
+    assert_each_paper_once(env)
 
 
 def test_an_empty_first_page_logs_nothing_and_the_next_sync_catches_up(env: Env) -> None:
@@ -146,16 +148,13 @@ def test_an_empty_first_page_logs_nothing_and_the_next_sync_catches_up(env: Env)
 
     second = env.sync()
     assert second.returncode == 0, second.stderr
-    counts = logged(env.log)
-    assert all(counts[p.arxiv_id] == 1 for p in env.papers)
-    assert max(counts.values()) == 1
+    assert_each_paper_once(env)
 
 
 def test_a_fault_that_clears_within_the_retries_costs_one_more_request(env: Env) -> None:
     env.arxiv.script = [Reply(503, b"busy")]
     result = env.sync()
     assert result.returncode == 0, result.stderr
-    counts = logged(env.log)
-    assert all(counts[p.arxiv_id] == 1 for p in env.papers)
+    assert_each_paper_once(env)
     # The first page once more, then each page once: no request repeated beyond the retry.
     assert [r["params"]["start"] for r in env.arxiv.requests] == ["0", "0", "2", "4"]
