@@ -157,6 +157,33 @@ def status(settings: Settings, as_json: bool) -> None:
     sys.exit(0 if result.healthy else 1)
 
 
+@cli.command(epilog="Example: snn-feed export --atom data/SNN_arxiv_daily/feed.atom --limit 100")
+@click.option("--atom", metavar="FILE", default=None,
+              help="The feed file; - for standard output (default: [export] atom).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="How many of the latest logged papers (default: [export] limit).")  # fmt: skip
+@common_options
+def export(settings: Settings, atom: str | None, limit: int | None) -> None:
+    """Write an Atom feed of the latest logged papers, newest first, with the Chinese abstract
+    as each entry's content, so the log can be followed in any feed reader.
+
+    The file is replaced whole: a failed write leaves the old feed as it was (status 1).
+    With [export] atom set, every successful sync rewrites the feed too.
+    """
+    from pathlib import Path
+
+    from snn_feed.export import feed_info, write_feed
+    from snn_feed.store import open_store
+
+    if atom is None and settings.atom_path is None:
+        raise click.UsageError("give --atom FILE or set [export] atom")
+    path = settings.atom_path if atom is None else None if atom == "-" else Path(atom)
+    store = open_store(settings.database_url, create=False)
+    count = write_feed(store, path, feed_info(settings), limit=limit or settings.export.limit)
+    if path is not None:
+        click.echo(f"export: {count} papers written to {path}")
+
+
 @cli.command("import", epilog="Example: snn-feed import ~/SNN_arxiv_daily/README.md")
 @click.argument("log_file", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--no-resolve", is_flag=True, help="Do not look up title-only entries on arXiv.")

@@ -237,6 +237,25 @@ class StatusSettings(_Section):
     are never logged untranslated, so a translator that keeps failing must be noticed."""
 
 
+class ExportSettings(_Section):
+    atom: str = ""
+    """Atom feed of the log, rewritten after every successful sync; empty: no feed."""
+    limit: int = Field(default=50, ge=1, le=10_000)
+    """How many of the latest logged papers the feed holds."""
+    title: str = Field(default="SNN arXiv daily", min_length=1)
+    """The feed's title, as feed readers list it."""
+    link: str = ""
+    """Web address of the log (e.g. its GitHub page): the feed's link and permanent id. Empty:
+    no link, and an id derived from the log's path that reveals nothing of it."""
+
+    @field_validator("link")
+    @classmethod
+    def _http_url_or_empty(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// URL")
+        return value
+
+
 class Settings(_Section):
     feed: FeedSettings = Field(default_factory=FeedSettings)
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
@@ -247,6 +266,7 @@ class Settings(_Section):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""
@@ -259,6 +279,11 @@ class Settings(_Section):
     @property
     def log_path(self) -> Path:
         return self.resolve(self.log.path)
+
+    @property
+    def atom_path(self) -> Path | None:
+        """Where the feed goes after every sync, or None when `[export] atom` is empty."""
+        return self.resolve(self.export.atom) if self.export.atom else None
 
     @property
     def lock_path(self) -> Path:

@@ -63,6 +63,10 @@ class LogFileError(SnnFeedError):
     """The Markdown log cannot be read or written; the old file is left intact."""
 
 
+class ExportError(SnnFeedError):
+    """The Atom feed cannot be written; an existing feed file is left intact."""
+
+
 class GitError(SnnFeedError):
     """A git command failed; the log file is written but not committed."""
 

@@ -116,9 +116,12 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` all at once: a crash leaves the old file or the new one."""
-    data = text.encode("utf-8", errors="surrogateescape")
+def write_atomic(path: Path, text: str | bytes, *, what: str = "the log") -> None:
+    """Replace `path` with `text` all at once: a crash leaves the old file or the new one.
+
+    `what` names the file in the error (the same write serves the log and the feed).
+    """
+    data = text if isinstance(text, bytes) else text.encode("utf-8", errors="surrogateescape")
     folder = path.parent
     tmp_name = None
     try:
@@ -138,7 +141,7 @@ def write_atomic(path: Path, text: str) -> None:
             os.close(dir_fd)
     except OSError as err:
         raise LogFileError(
-            f"cannot write the log {path}: {err.strerror or err}; the old file is unchanged"
+            f"cannot write {what} {path}: {err.strerror or err}; the old file is unchanged"
         ) from err
     finally:
         if tmp_name is not None:

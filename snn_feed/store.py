@@ -360,6 +360,23 @@ class Store:
             state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha,
         )  # fmt: skip
 
+    def logged_papers(self, limit: int) -> list[PaperRow]:
+        """The `limit` papers most recently put in the log, newest first.
+
+        Written and committed papers are in the log; those imported from a hand-made log carry
+        no logging time and rank by their submission instead. A batch written together shares
+        one time, so the newest submission comes first within it.
+        """
+        logged_at = func.coalesce(PaperRow.written_at, PaperRow.published)
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                .order_by(logged_at.desc(), PaperRow.published.desc(), PaperRow.arxiv_id.desc())
+                .limit(limit)
+            )
+            return list(s.scalars(query))
+
     def count_unwritten(self) -> int:
         with self.session() as s:
             query = select(func.count()).where(
