@@ -24,6 +24,7 @@ from snn_feed.config import Settings
 from snn_feed.errors import (
     BusyError,
     ExitStatus,
+    ExportError,
     FetchError,
     GitError,
     Interrupted,
@@ -509,7 +510,26 @@ def run_sync(
         settings, commit=options.commit, dry_run=options.dry_run, client=client,
         translator=translator, should_stop=should_stop,
     ) as syncer:  # fmt: skip
-        return syncer.run(options)
+        result = syncer.run(options)
+        if not options.dry_run:
+            _refresh_feed(settings, syncer.store, result)
+        return result
+
+
+def _refresh_feed(settings: Settings, store: Store, result: SyncResult) -> None:
+    """Rewrite `[export] atom`, if set. The papers are already committed, so a feed that
+    cannot be written fails the run's exit status (and the scheduler retries) but nothing else;
+    the next sync writes it again."""
+    if settings.atom_path is None:
+        return
+    from snn_feed.export import export_atom
+
+    try:
+        export_atom(settings, store)
+    except ExportError as err:
+        result.summary.messages.insert(0, str(err))
+        if result.status == ExitStatus.DONE:
+            result.status = ExitStatus.FAILED
 
 
 def _title_key(title: str, by_title: dict[str, str]) -> str | None:

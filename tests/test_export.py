@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import run_cli, snn_entries, utc_now, write_config
+from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
 from lxml import etree
 
@@ -257,21 +256,6 @@ def test_characters_xml_cannot_hold_are_dropped_not_fatal() -> None:
 # -- the old feed survives a failed write -------------------------------------------------
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A small tmpfs (the tests run as root, which no file permission stops)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(mount)],
-                          capture_output=True, check=False)  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 OLD_FEED = b"<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom'/>\n"
 
 
@@ -298,3 +282,38 @@ def test_a_failed_write_is_one_line_and_leaves_the_old_feed(
     assert out.read_bytes() == OLD_FEED
     left = {p.name for p in small_disk.iterdir()} - {"ballast"}
     assert left == {"feed.atom"}, "no temporary file may be left behind"
+
+
+def test_every_sync_rewrites_the_configured_feed(env: Env, log_repo: Path) -> None:
+    env.config.write_text(env.config.read_text() + '[export]\natom = "feed.atom"\n')
+    env.sync()
+    assert {e.id for e in read_feed(env.tmp / "feed.atom").entries} == {
+        f"https://arxiv.org/abs/{p.arxiv_id}" for p in env.papers
+    }
+    later = snn_entries(2, utc_now(), offset=50)
+    env.arxiv.entries += later
+    env.sync()
+    ids = [e.id for e in read_feed(env.tmp / "feed.atom").entries]
+    assert ids[:2] == newest_first(later)
+
+
+def test_a_feed_that_cannot_be_written_fails_the_sync_but_keeps_its_commit(
+    env: Env, small_disk: Path, log_repo: Path
+) -> None:
+    out = small_disk / "feed.atom"
+    out.write_bytes(OLD_FEED)
+    env.config.write_text(env.config.read_text() + f'[export]\natom = "{out}"\n')
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    head = git(log_repo, "rev-parse", "HEAD")
+
+    result = run_cli("sync", "--config", str(env.config))
+
+    assert result.returncode == 1
+    assert f"cannot write the feed {out}" in result.stderr
+    assert "written 8" in result.stdout  # the papers are logged and committed regardless
+    assert git(log_repo, "rev-parse", "HEAD") != head
+    assert out.read_bytes() == OLD_FEED
+
+    subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    env.sync()  # nothing new, and the feed is written
+    assert len(read_feed(out).entries) == 8
