@@ -46,7 +46,8 @@ class TransientFetchError(FetchError):
         """Seconds the server asked us to wait (HTTP Retry-After), if it said."""
 
 
-def _retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds an HTTP Retry-After header asks for (delta-seconds or an HTTP date), or None."""
     if not value:
         return None
     value = value.strip()
@@ -57,6 +58,16 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+
+
+def backoff_wait(state: RetryCallState, first: float) -> float:
+    """Tenacity's wait before the next attempt: `first` doubled per retry (capped), or longer when
+    the server asked for it with Retry-After."""
+    err = state.outcome.exception() if state.outcome else None
+    backoff = min(first * 2 ** (state.attempt_number - 1), BACKOFF_CAP_SECONDS)
+    if isinstance(err, TransientFetchError) and err.retry_after is not None:
+        return max(err.retry_after, backoff)
+    return backoff
 
 
 class PoliteClient(arxiv.Client):
@@ -87,11 +98,7 @@ class PoliteClient(arxiv.Client):
         """Total results arXiv reported on the last page received."""
 
     def _wait(self, state: RetryCallState) -> float:
-        err = state.outcome.exception() if state.outcome else None
-        backoff = min(self._backoff * 2 ** (state.attempt_number - 1), BACKOFF_CAP_SECONDS)
-        if isinstance(err, TransientFetchError) and err.retry_after is not None:
-            return max(err.retry_after, backoff)
-        return backoff
+        return backoff_wait(state, self._backoff)
 
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
@@ -152,7 +159,7 @@ class PoliteClient(arxiv.Client):
 
         status = resp.status_code
         if status == 429 or status >= 500:
-            delay = _retry_after(resp.headers.get("Retry-After"))
+            delay = parse_retry_after(resp.headers.get("Retry-After"))
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
                 raise FetchError(f"arXiv asks to wait {delay:.0f} s (HTTP {status})", url=url)
             raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)

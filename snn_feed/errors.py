@@ -48,6 +48,11 @@ class FetchError(SnnFeedError):
         """How many requests were made for that page, retries included."""
 
 
+class FeedFormatError(FetchError):
+    """arXiv answered, but not with an announcement feed we can read (malformed XML, not RSS 2.0,
+    no announcement date)."""
+
+
 class TranslationError(SnnFeedError):
     """A translation engine failed; the paper stays pending and is retried on the next run."""
 
