@@ -92,8 +92,15 @@ def cli() -> None:
 )  # fmt: skip
 @click.option("--no-commit", is_flag=True, help="Write the log but do not commit it.")
 @click.option("--dry-run", is_flag=True, help="Print what would be added; change nothing.")
+@click.option(
+    "--source", type=click.Choice(["api", "rss", "both"]), default=None,
+    help="api: search by submission date; rss: the day's announcement feeds; both "
+    "(default: [sync] source, which is both).",
+)  # fmt: skip
 @common_options
-def sync(settings: Settings, since: datetime | None, no_commit: bool, dry_run: bool) -> None:
+def sync(
+    settings: Settings, since: datetime | None, no_commit: bool, dry_run: bool, source: str | None
+) -> None:
     """Fetch new papers, translate them, append them to the log and commit it.
 
     Exit status: 0 done (or nothing new), 1 failed, 2 bad usage or configuration,
@@ -102,8 +109,9 @@ def sync(settings: Settings, since: datetime | None, no_commit: bool, dry_run: b
     from snn_feed.sync import SyncOptions, run_sync
 
     options = SyncOptions(
-        since=since.date() if since else None, commit=not no_commit, dry_run=dry_run
-    )
+        since=since.date() if since else None, commit=not no_commit, dry_run=dry_run,
+        source=source,
+    )  # fmt: skip
     result = run_sync(settings, options)
     for line in result.would_add:
         click.echo(f"would add: {line}")

@@ -77,6 +77,12 @@ class FeedSettings(_Section):
         return cleaned
 
 
+def http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
 class ArxivSettings(_Section):
     api_url: str = "https://export.arxiv.org/api/query"
     """arXiv's export API; override for a mirror or a test server."""
@@ -96,8 +102,34 @@ class ArxivSettings(_Section):
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
+        return http_url(value)
+
+
+class RssSettings(_Section):
+    url: str = "https://rss.arxiv.org"
+    """arXiv's announcement feeds (RSS); override for a test server."""
+    categories: list[str] = Field(
+        default_factory=lambda: [
+            "cs.NE", "cs.LG", "cs.CV", "cs.AI", "cs.ET", "cs.AR", "cs.RO",
+            "eess.SP", "eess.IV", "q-bio.NC",
+        ]
+    )  # fmt: skip
+    """Categories whose daily announcements are read, in one request; each item is then
+    checked against `[feed] keywords` (and `[feed] categories`, when set) like any other."""
+    timeout_seconds: PositiveFloat = 30.0
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_seconds: float = Field(default=5.0, ge=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return http_url(value)
+
+    @field_validator("categories")
+    @classmethod
+    def _some(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("needs at least one category (or use sync --source api)")
         return value
 
 
@@ -195,6 +227,9 @@ class SyncSettings(_Section):
     """Lock shared by every snn-feed process using this configuration."""
     lock_timeout_seconds: float = Field(default=0.0, ge=0)
     """How long a sync waits for another one to finish before it exits busy (status 4)."""
+    source: Literal["api", "rss", "both"] = "both"
+    """Where papers come from: the search API (a window of submission dates, late but
+    complete), the day's announcement feeds (on the day, but only that day), or both."""
 
 
 class ScheduleSettings(_Section):
@@ -259,6 +294,7 @@ class ExportSettings(_Section):
 class Settings(_Section):
     feed: FeedSettings = Field(default_factory=FeedSettings)
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
+    rss: RssSettings = Field(default_factory=RssSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     log: LogSettings = Field(default_factory=LogSettings)

@@ -351,7 +351,7 @@ class RssClient:
             retry=retry_if_exception_type((TransientFetchError, FeedFormatError)),
             reraise=True,
             before_sleep=lambda s: log.info(
-                "arXiv feed request failed (attempt %d of %d): %s; retrying",
+                "arXiv announcement feed (RSS) request failed (attempt %d of %d): %s; retrying",
                 s.attempt_number,
                 self.retries + 1,
                 s.outcome.exception() if s.outcome else "?",
@@ -368,7 +368,7 @@ class RssClient:
             gave_up = f"gave up after {attempts} attempt{'s' * (attempts != 1)}"
             if isinstance(err, TransientFetchError):
                 raise FetchError(
-                    f"arXiv feed: {err} ({gave_up})", url=url, attempts=attempts
+                    f"arXiv announcement feed (RSS): {err} ({gave_up})", url=url, attempts=attempts
                 ) from err
             if isinstance(err, FeedFormatError):
                 raise FeedFormatError(f"{err} ({gave_up})", url=url, attempts=attempts) from err
@@ -393,7 +393,9 @@ class RssClient:
                 f"the answer broke off ({type(err).__name__})", url=url
             ) from err
         except httpx.RequestError as err:  # e.g. too many redirects
-            raise FetchError(f"arXiv feed: {type(err).__name__}", url=url) from err
+            raise FetchError(
+                f"arXiv announcement feed (RSS): {type(err).__name__}", url=url
+            ) from err
 
         status = response.status_code
         if status == 304:
@@ -402,7 +404,10 @@ class RssClient:
         if status == 429 or status >= 500:
             delay = parse_retry_after(response.headers.get("Retry-After"))
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(f"arXiv feed asks to wait {delay:.0f} s (HTTP {status})", url=url)
+                raise FetchError(
+                    f"arXiv announcement feed (RSS) asks to wait {delay:.0f} s (HTTP {status})",
+                    url=url,
+                )
             raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
         if status != 200:
             detail = _error_description(response.content) or response.reason_phrase

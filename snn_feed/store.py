@@ -149,6 +149,20 @@ class FetchedWindow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FeedCheck(Base):
+    """The last announcement feed read from a URL: its validators, for a conditional request
+    next time (saved only after its papers are stored, so a crash never skips a day)."""
+
+    __tablename__ = "feed_checks"
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    announced: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    items: Mapped[int] = mapped_column(Integer)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SyncRun(Base):
     __tablename__ = "sync_runs"
 
@@ -238,13 +252,15 @@ class Store:
         *,
         origin: str = "sync",
         logged: Mapping[str, str] | None = None,
+        known_only: bool = False,
     ) -> list[str]:
         """Store a batch of (paper, score, code URL) in one transaction; return the new ids.
 
-        A paper already stored keeps its state: a newer version refreshes its metadata but
-        never sends it through translation or the log again. A new paper whose id is in
-        `logged` (id -> log entry key) is already in the log: it is stored as committed, and
-        the log entry is linked to its id.
+        A paper already stored keeps its state: a newer version refreshes its metadata (but
+        not its first submission date) and never sends it through translation or the log
+        again. A new paper whose id is in `logged` (id -> log entry key) is already in the log:
+        it is stored as committed, and the log entry is linked to its id. With `known_only`
+        (replacement announcements), papers not stored yet are left out.
         """
         logged = logged or {}
         batch = list(scored)
@@ -259,6 +275,8 @@ class Store:
             }
             for paper, score, code in batch:
                 row = known.get(paper.arxiv_id)
+                if row is None and known_only:
+                    continue
                 if row is None:
                     entry_key = logged.get(paper.arxiv_id)
                     row = PaperRow(
@@ -278,7 +296,10 @@ class Store:
                     else:
                         new.append(paper.arxiv_id)
                 elif paper.version > row.version:
-                    _copy_metadata(row, paper, score, code)
+                    # A new version that lost the keywords or the code link keeps the old ones.
+                    first_submitted = row.published
+                    _copy_metadata(row, paper, score or row.score, code or row.code_url)
+                    row.published = first_submitted
         return new
 
     def get(self, arxiv_id: str) -> PaperRow | None:
@@ -519,6 +540,27 @@ class Store:
                                   fetched_at=now()))  # fmt: skip
 
     # -- the log file --------------------------------------------------------------------
+
+    def feed_check(self, url: str) -> FeedCheck | None:
+        with self.session() as s:
+            return s.get(FeedCheck, url)
+
+    def save_feed_check(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        announced: datetime | None,
+        items: int,
+    ) -> None:
+        with self.session() as s, s.begin():
+            s.merge(
+                FeedCheck(
+                    url=url, etag=etag, last_modified=last_modified, announced=announced,
+                    items=items, checked_at=now(),
+                )
+            )  # fmt: skip
 
     def expected_log_hash(self, path: str) -> str | None:
         with self.session() as s:

@@ -35,6 +35,7 @@ from snn_feed.logparse import normalize_title, title_similarity
 from snn_feed.paths import check_inside, safe_log_path
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
+from snn_feed.rss_source import FetchResult, RssClient, Validators
 from snn_feed.store import PaperRow, PaperState, Store, open_store
 from snn_feed.translate import Translator, make_translator, translate_many
 
@@ -51,6 +52,8 @@ class SyncOptions:
     """Start of the submission window (overrides the last successful sync)."""
     commit: bool = True
     dry_run: bool = False
+    source: str | None = None
+    """api, rss or both; None: `[sync] source`."""
 
 
 @dataclass
@@ -88,8 +91,10 @@ class Syncer:
         git: GitRepo | None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         should_stop: Callable[[], bool] = lambda: False,
+        rss: RssClient | None = None,
     ) -> None:
         self.settings = settings
+        self.rss = rss
         self.should_stop = should_stop
         self.store = store
         self.client = client
@@ -134,13 +139,87 @@ class Syncer:
         for paper in arxiv_source.search(self.client, query):
             on_page()
             summary.found += 1
-            score = relevance.score(paper, feed.keywords, feed.exclude)
-            if score == 0:
-                log.debug("off-topic, skipped: %s %s", paper.arxiv_id, paper.title)
+            if (scored := self._scored(paper)) is not None:
+                yield scored
+
+    def _scored(self, paper: Paper) -> tuple[Paper, int, str | None] | None:
+        """The paper with its score and code URL, or None when it is off-topic."""
+        feed = self.settings.feed
+        score = relevance.score(paper, feed.keywords, feed.exclude)
+        if score == 0:
+            log.debug("off-topic, skipped: %s %s", paper.arxiv_id, paper.title)
+            return None
+        if feed.categories and not set(paper.categories) & set(feed.categories):
+            return None
+        return paper, score, relevance.code_url(paper.abstract, paper.comment)
+
+    def announcements(
+        self, summary: SyncSummary, *, conditional: bool = True
+    ) -> tuple[FetchResult, list[tuple[Paper, int, str | None]], list[Paper]]:
+        """The day's announcement feed: the fetch result, the relevant new and cross-listed
+        papers, and the replacements (which only refresh papers already stored)."""
+        assert self.rss is not None
+        categories = self.settings.rss.categories
+        url = self.rss.feed_url(categories)
+        check = self.store.feed_check(url) if conditional else None
+        validators = (
+            Validators(url=url, etag=check.etag, last_modified=check.last_modified)
+            if check
+            else None
+        )
+        result = self.rss.fetch(categories, validators)
+        fresh: list[tuple[Paper, int, str | None]] = []
+        replaced: list[Paper] = []
+        if result.feed is None:
+            log.info("announcements: not changed since the last check")
+            return result, fresh, replaced
+        for item in result.feed.items:
+            paper = item.to_paper()
+            if item.is_replacement:
+                replaced.append(paper)
                 continue
-            if feed.categories and not set(paper.categories) & set(feed.categories):
-                continue
-            yield paper, score, relevance.code_url(paper.abstract, paper.comment)
+            summary.found += 1
+            if (scored := self._scored(paper)) is not None:
+                fresh.append(scored)
+        log.info(
+            "announcements of %s: %d items, %d relevant, %d replacements",
+            result.feed.announced_on, len(result.feed.items), len(fresh), len(replaced),
+        )  # fmt: skip
+        return result, fresh, replaced
+
+    def fetch_announcements(self, summary: SyncSummary) -> None:
+        """Store the relevant papers of the day's announcements; refresh replaced ones. The
+        feed's validators are saved last, so a crash before then reads the feed again."""
+        result, fresh, replaced = self.announcements(summary)
+        if result.feed is None:
+            return
+        summary.new += len(
+            self.store.add_papers(fresh, origin="sync", logged=self._already_logged(fresh))
+        )
+        feed = self.settings.feed
+        self.store.add_papers(
+            [
+                (p, relevance.score(p, feed.keywords, feed.exclude), relevance.code_url(p.abstract))
+                for p in replaced
+            ],
+            known_only=True,
+        )
+        v = result.validators
+        self.store.save_feed_check(
+            v.url, etag=v.etag, last_modified=v.last_modified,
+            announced=result.feed.announced, items=len(result.feed.items),
+        )  # fmt: skip
+        self._safe_point()
+
+    def _already_logged(self, batch: list[tuple[Paper, int, str | None]]) -> dict[str, str]:
+        """Papers of `batch` that an imported log already holds (by id, or surely by title)."""
+        by_id = self.store.logged_ids()
+        by_title = self.store.unresolved_titles()
+        return {
+            paper.arxiv_id: key
+            for paper, _, _ in batch
+            if (key := by_id.get(paper.arxiv_id) or _title_key(paper.title, by_title))
+        }
 
     def fetch(
         self,
@@ -151,15 +230,9 @@ class Syncer:
         on_page: Callable[[], None] = lambda: None,
     ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
-        by_id = self.store.logged_ids()
-        by_title = self.store.unresolved_titles()
         papers = self.matching(since, until, summary, on_page)
         for batch in _batches(papers, self.client.page_size):
-            logged = {
-                paper.arxiv_id: key
-                for paper, _, _ in batch
-                if (key := by_id.get(paper.arxiv_id) or _title_key(paper.title, by_title))
-            }
+            logged = self._already_logged(batch)
             summary.new += len(self.store.add_papers(batch, origin=origin, logged=logged))
             self._safe_point()
 
@@ -387,14 +460,24 @@ class Syncer:
         self.store.close_crashed_runs()
         run_id = self.store.start_run("sync")
         since, until = self.window(options)
+        source = options.source or self.settings.sync.source
         fetch_error: FetchError | None = None
         try:
             self.prepare_repository()
-            try:
-                self.fetch(since, until, summary)
-            except FetchError as err:
-                # Papers already stored are still translated, written and committed below.
-                fetch_error = err
+            # Announcements first: on announcement day the search API may not have them yet.
+            # The API window then adds what the feed missed; a paper found by both is stored
+            # once (by versionless id). Papers already stored are still translated, written
+            # and committed below when a source fails.
+            if source in ("rss", "both") and self.rss is not None:
+                try:
+                    self.fetch_announcements(summary)
+                except FetchError as err:
+                    fetch_error = err
+            if source in ("api", "both"):
+                try:
+                    self.fetch(since, until, summary)
+                except FetchError as err:
+                    fetch_error = fetch_error or err
             self.translate(summary)
             self._safe_point()
             self.write(summary)
@@ -414,9 +497,11 @@ class Syncer:
             raise
         summary.pending = self.store.count_unwritten()
         status = ExitStatus.PARTIAL if summary.pending else ExitStatus.DONE
+        searched = source in ("api", "both")  # an announcements-only run leaves the window be
         self.store.finish_run(
             run_id, "partial" if summary.pending else "done", **_counts(summary),
-            window_start=since, window_end=until, commit_sha=summary.commit,
+            window_start=since if searched else None, window_end=until if searched else None,
+            commit_sha=summary.commit,
         )  # fmt: skip
         return SyncResult(summary, status)
 
@@ -447,9 +532,17 @@ class Syncer:
                 lines.append(
                     f"[{row.score}] {row.arxiv_id} {_entry(row).first_author}: {row.title}"
                 )
-        for paper, score, _ in self.matching(since, until, summary):
-            if paper.arxiv_id in present or self.store.get(paper.arxiv_id) is not None:
+        source = options.source or self.settings.sync.source
+        candidates: list[tuple[Paper, int, str | None]] = []
+        if source in ("rss", "both") and self.rss is not None:
+            candidates += self.announcements(summary, conditional=False)[1]
+        if source in ("api", "both"):
+            candidates += self.matching(since, until, summary)
+        seen: set[str] = set()
+        for paper, score, _ in candidates:
+            if paper.arxiv_id in present | seen or self.store.get(paper.arxiv_id) is not None:
                 continue
+            seen.add(paper.arxiv_id)
             summary.new += 1
             lines.append(f"[{score}] {paper.arxiv_id} {paper.first_author}: {paper.title}")
         return SyncResult(summary, ExitStatus.DONE, would_add=lines)
@@ -464,6 +557,7 @@ def locked_syncer(
     client: arxiv_source.PoliteClient | None = None,
     translator: Translator | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    rss: RssClient | None = None,
 ) -> Iterator[Syncer]:
     """A `Syncer` with the configured seams (unless given), under the cross-process lock
     that every sync, backfill, import and archive shares."""
@@ -478,6 +572,7 @@ def locked_syncer(
         raise BusyError(
             f"another sync is running (lock {lock_path} held); try again later"
         ) from None
+    announcements = rss or _rss_client(settings)
     try:
         store = open_store(settings.database_url, create=not dry_run)
         try:
@@ -490,11 +585,22 @@ def locked_syncer(
                 if settings.git.commit and commit and not dry_run
                 else None,
                 should_stop=should_stop,
+                rss=announcements,
             )
         finally:
             store.engine.dispose()
     finally:
+        if rss is None:
+            announcements.close()
         lock.release()
+
+
+def _rss_client(settings: Settings) -> RssClient:
+    r = settings.rss
+    return RssClient(
+        base_url=r.url, timeout_seconds=r.timeout_seconds, retries=r.retries,
+        backoff_seconds=r.backoff_seconds,
+    )  # fmt: skip
 
 
 def run_sync(

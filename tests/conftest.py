@@ -133,7 +133,8 @@ def write_config(
         "translate": {"backend": "google" if translator_url else "none", "retries": 0,
                       "timeout_seconds": 5.0, "rate_per_second": 1000.0},
         "log": {"path": str(log_path)},
-        "sync": {"lock_file": str(path.parent / "data" / "sync.lock")},
+        # The announcement feeds only where a test serves them (rss__url=...).
+        "sync": {"lock_file": str(path.parent / "data" / "sync.lock"), "source": "api"},
     }  # fmt: skip
     if translator_url:
         sections["translate"]["url"] = translator_url
