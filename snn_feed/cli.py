@@ -142,8 +142,13 @@ def serve(settings: Settings) -> None:
 
 @cli.command(epilog="Example: snn-feed status --json   (exit status 0 = healthy)")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--month", type=click.DateTime(["%Y-%m"]), default=None, metavar="YYYY-MM",
+    help="Also show how that month's papers scored (1-5), and how many [feed] min_score held "
+    "back.",
+)  # fmt: skip
 @common_options
-def status(settings: Settings, as_json: bool) -> None:
+def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     """Show the last run, the next one, paper counts and the last commit.
 
     Exits 1 when no sync has succeeded yet, the last run failed, or the last success is
@@ -152,15 +157,19 @@ def status(settings: Settings, as_json: bool) -> None:
     import json
     from datetime import UTC
 
-    from snn_feed.status import report
+    from snn_feed.status import month_scores, report
     from snn_feed.store import open_store
 
     store = open_store(settings.database_url, create=False)
     result = report(store, settings, datetime.now(UTC))
+    scores = month_scores(store, settings, month.strftime("%Y-%m")) if month else None
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        data = result.as_dict()
+        if scores:
+            data["month"] = scores.as_dict()
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        for line in result.lines():
+        for line in result.lines() + (scores.lines() if scores else []):
             click.echo(line)
     sys.exit(0 if result.healthy else 1)
 

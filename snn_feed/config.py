@@ -12,13 +12,16 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from snn_feed import glossary as _glossary
 from snn_feed.errors import ConfigError
+
+if TYPE_CHECKING:
+    from snn_feed import relevance
 
 ENV_PREFIX = "SNN_FEED_"
 ENV_CONFIG = "SNN_FEED_CONFIG"
@@ -65,6 +68,9 @@ class FeedSettings(_Section):
     """Negative phrases: a paper whose title or abstract has one is skipped."""
     categories: list[str] = Field(default_factory=list)
     """Optional arXiv category filter, e.g. ["cs.NE", "cs.LG"]; empty means all."""
+    min_score: int = Field(default=1, ge=1, le=5)
+    """Papers scoring below this are stored (and counted by `status --month`) but never
+    translated or logged."""
 
     @field_validator("keywords", "exclude", "categories")
     @classmethod
@@ -75,6 +81,31 @@ class FeedSettings(_Section):
         if any('"' in v for v in cleaned):
             raise ValueError("entries must not contain double quotes")
         return cleaned
+
+
+class ScoreSettings(_Section):
+    """Weights of the 1-5 score (see `relevance.score`); the defaults give the README's rule."""
+
+    found: float = Field(default=1.0, ge=0)
+    title: float = Field(default=2.0, ge=0)
+    variety: float = Field(default=1.0, ge=0)
+    repeated: float = Field(default=1.0, ge=0)
+    keywords: dict[str, float] = Field(default_factory=dict)
+    """Weight per keyword of `[feed] keywords` (others: 1.0)."""
+    categories: dict[str, float] = Field(default_factory=dict)
+    """Bonus points per arXiv category, e.g. {"cs.NE" = 1.0}."""
+
+    @field_validator("keywords", "categories")
+    @classmethod
+    def _finite(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not -5 <= w <= 5 for w in value.values()):
+            raise ValueError("weights must be between -5 and 5")
+        return value
+
+    def weights(self) -> relevance.Weights:
+        from snn_feed.relevance import Weights
+
+        return Weights(**self.model_dump())
 
 
 def http_url(value: str) -> str:
@@ -293,6 +324,7 @@ class ExportSettings(_Section):
 
 class Settings(_Section):
     feed: FeedSettings = Field(default_factory=FeedSettings)
+    score: ScoreSettings = Field(default_factory=ScoreSettings)
     arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
     rss: RssSettings = Field(default_factory=RssSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -423,6 +455,19 @@ def load_settings(
     merged = _merge(data, env_overrides(environ))
     base_dir = path.resolve().parent if path else Path.cwd()
     try:
-        return Settings.model_validate({**merged, "base_dir": base_dir})
+        settings = Settings.model_validate({**merged, "base_dir": base_dir})
     except ValidationError as err:
         raise ConfigError(_one_line(err, source)) from None
+    _check_score_keywords(settings, source)
+    return settings
+
+
+def _check_score_keywords(settings: Settings, source: str) -> None:
+    """A weight for a phrase that is not searched for would silently never apply."""
+    from snn_feed.relevance import same_keyword
+
+    for name in settings.score.keywords:
+        if not any(same_keyword(name, k) for k in settings.feed.keywords):
+            raise ConfigError(
+                f"config: score.keywords: {name!r} is not one of [feed] keywords ({source})"
+            )

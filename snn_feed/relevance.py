@@ -6,10 +6,12 @@ so every result is checked again here), the 1-5 score and the GitHub link.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from snn_feed.records import Paper
 
@@ -60,6 +62,11 @@ def _concept(keyword: str) -> str:
     return " ".join(words)
 
 
+def same_keyword(a: str, b: str) -> bool:
+    """Whether two keywords are one for matching (case, hyphens, a plural "s")."""
+    return _concept(a) == _concept(b)
+
+
 def distinct(keywords: Sequence[str]) -> list[str]:
     """Keywords with singular/plural and hyphen variants folded together (first one kept):
     the query lists "SNN" and "SNNs" for arXiv's sake, but they are one hit here."""
@@ -79,14 +86,50 @@ def keyword_hits(text: str, keywords: Sequence[str]) -> dict[str, int]:
     return hits
 
 
-def score(paper: Paper, keywords: Sequence[str], exclude: Sequence[str] = ()) -> int:
-    """Relevance from 0 (not for the log) to 5; the README documents the rule.
+@dataclass(frozen=True)
+class Weights:
+    """The score's weights (`[score]` in the config); the defaults give the 1-5 rule below."""
 
-    - 0: no keyword in the title or abstract, or an excluded phrase in either;
-    - 1: a keyword in the abstract;
-    - +2: a keyword in the title;
-    - +1: two or more different keywords in title and abstract together;
-    - +1: keywords occur three or more times in the abstract.
+    found: float = 1.0
+    """Points for any keyword in the title or abstract, times the weightiest keyword found."""
+    title: float = 2.0
+    """Points for a keyword in the title, times the weightiest keyword in the title."""
+    variety: float = 1.0
+    """Points for two or more different keywords (title and abstract together)."""
+    repeated: float = 1.0
+    """Points for keywords occurring three or more times in the abstract."""
+    keywords: Mapping[str, float] = field(default_factory=dict)
+    """Weight per keyword (matched like the keyword itself); 1.0 for the others."""
+    categories: Mapping[str, float] = field(default_factory=dict)
+    """Bonus points per arXiv category; a paper gets its largest."""
+
+    def of(self, keyword: str) -> float:
+        return self._by_concept.get(_concept(keyword), 1.0)
+
+    @cached_property
+    def _by_concept(self) -> dict[str, float]:
+        return {_concept(k): w for k, w in self.keywords.items()}
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def score(
+    paper: Paper,
+    keywords: Sequence[str],
+    exclude: Sequence[str] = (),
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> int:
+    """Relevance from 0 (not for the log) to 5; the README documents the formula.
+
+    0 when no keyword is in the title or abstract, or an excluded phrase is in either.
+    Otherwise the points below, rounded and kept within 1..5 (with the default weights:
+    1 for a keyword in the abstract, +2 in the title, +1 for two different keywords, +1 for
+    three or more mentions in the abstract):
+
+        found x w(weightiest keyword found) + title x w(weightiest keyword in the title)
+        + variety (2+ different keywords) + repeated (3+ mentions in the abstract)
+        + the largest category bonus among the paper's categories
     """
     text = f"{paper.title}\n{paper.abstract}"
     if exclude and keyword_hits(text, exclude):
@@ -95,14 +138,16 @@ def score(paper: Paper, keywords: Sequence[str], exclude: Sequence[str] = ()) ->
     in_abstract = keyword_hits(paper.abstract, keywords)
     if not in_title and not in_abstract:
         return 0
-    points = 1
+    points = weights.found * max(weights.of(k) for k in {**in_abstract, **in_title})
     if in_title:
-        points += 2
+        points += weights.title * max(weights.of(k) for k in in_title)
     if len(set(in_title) | set(in_abstract)) >= 2:
-        points += 1
+        points += weights.variety
     if sum(in_abstract.values()) >= 3:
-        points += 1
-    return min(points, 5)
+        points += weights.repeated
+    points += max((weights.categories.get(c, 0.0) for c in paper.categories), default=0.0)
+    # Half up, not to even: 2.5 points is a 3, as a reader would round it.
+    return max(1, min(5, math.floor(points + 0.5)))
 
 
 _GITHUB = re.compile(

@@ -14,7 +14,7 @@ from typing import Any
 
 from snn_feed.config import Settings
 from snn_feed.schedule import fire_times, make_trigger, next_run
-from snn_feed.store import Store, SyncRun
+from snn_feed.store import PaperState, Store, SyncRun
 
 
 @dataclass
@@ -55,6 +55,58 @@ class Report:
         c = self.last_commit
         out.append(f"last commit: {c['sha'][:10]} at {c['at']}" if c else "last commit: none")
         return out
+
+
+@dataclass
+class MonthScores:
+    """How the papers first submitted in one month scored: the ranking at a glance."""
+
+    month: str
+    min_score: int
+    scores: dict[int, int]
+    """Score -> papers stored (logged, waiting, or below min_score)."""
+    logged: int
+    below_min_score: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "scores": {str(k): v for k, v in self.scores.items()}}
+
+    def lines(self) -> list[str]:
+        total = sum(self.scores.values())
+        out = [
+            f"scores of papers first submitted in {self.month}: {total} stored, "
+            f"{self.logged} logged, {self.below_min_score} below [feed] min_score "
+            f"{self.min_score}"
+        ]
+        widest = max(self.scores.values(), default=0)
+        for score in range(5, 0, -1):
+            n = self.scores.get(score, 0)
+            bar = "#" * (round(40 * n / widest) if widest else 0)
+            mark = "" if score >= self.min_score else "  (not logged)"
+            out.append(f"  [{score}] {n:>6} {bar}{mark}")
+        return out
+
+
+def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
+    """Score distribution of the papers first submitted in `month` ("YYYY-MM", in the log's
+    time zone)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(settings.log.timezone)
+    start = datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
+    end = (start + timedelta(days=32)).replace(day=1)
+    counts = store.score_counts(start, end)
+    scores: dict[int, int] = {}
+    for (score, _), n in counts.items():
+        scores[score] = scores.get(score, 0) + n
+    logged_states = {PaperState.WRITTEN, PaperState.COMMITTED}
+    return MonthScores(
+        month=month,
+        min_score=settings.feed.min_score,
+        scores=dict(sorted(scores.items(), reverse=True)),
+        logged=sum(n for (_, state), n in counts.items() if state in logged_states),
+        below_min_score=sum(n for (_, st), n in counts.items() if st == PaperState.SKIPPED),
+    )
 
 
 def _run_dict(run: SyncRun) -> dict[str, Any]:

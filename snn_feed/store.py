@@ -55,6 +55,8 @@ class PaperState(enum.StrEnum):
     TRANSLATED = "translated"
     WRITTEN = "written"
     COMMITTED = "committed"
+    SKIPPED = "skipped"
+    """Scored below `[feed] min_score`: kept for `status --month`, never translated or logged."""
 
 
 class Base(DeclarativeBase):
@@ -253,6 +255,7 @@ class Store:
         origin: str = "sync",
         logged: Mapping[str, str] | None = None,
         known_only: bool = False,
+        min_score: int = 1,
     ) -> list[str]:
         """Store a batch of (paper, score, code URL) in one transaction; return the new ids.
 
@@ -260,7 +263,8 @@ class Store:
         not its first submission date) and never sends it through translation or the log
         again. A new paper whose id is in `logged` (id -> log entry key) is already in the log:
         it is stored as committed, and the log entry is linked to its id. With `known_only`
-        (replacement announcements), papers not stored yet are left out.
+        (replacement announcements), papers not stored yet are left out. A new paper scoring
+        below `min_score` is stored as skipped.
         """
         logged = logged or {}
         batch = list(scored)
@@ -279,9 +283,15 @@ class Store:
                     continue
                 if row is None:
                     entry_key = logged.get(paper.arxiv_id)
+                    if entry_key:
+                        state = PaperState.COMMITTED
+                    elif score < min_score:
+                        state = PaperState.SKIPPED
+                    else:
+                        state = PaperState.FETCHED
                     row = PaperRow(
                         arxiv_id=paper.arxiv_id,
-                        state=PaperState.COMMITTED if entry_key else PaperState.FETCHED,
+                        state=state,
                         first_seen=now(),
                         translate_attempts=0,
                         origin="import" if entry_key else origin,
@@ -293,7 +303,7 @@ class Store:
                         entry = s.get(LogEntryRow, entry_key)
                         if entry is not None and entry.arxiv_id is None:
                             entry.arxiv_id, entry.resolution = paper.arxiv_id, "matched"
-                    else:
+                    elif state == PaperState.FETCHED:
                         new.append(paper.arxiv_id)
                 elif paper.version > row.version:
                     # A new version that lost the keywords or the code link keeps the old ones.
@@ -638,6 +648,16 @@ class Store:
             counts = {state.value: 0 for state in PaperState}
             counts.update({state: int(n) for state, n in rows})
             return counts
+
+    def score_counts(self, start: datetime, end: datetime) -> dict[tuple[int, str], int]:
+        """Papers first submitted in [start, end), counted by (score, state)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.score, PaperRow.state, func.count())
+                .where(PaperRow.published >= start, PaperRow.published < end)
+                .group_by(PaperRow.score, PaperRow.state)
+            )
+            return {(int(score), str(state)): int(n) for score, state, n in rows}
 
     def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
         """Papers still untranslated: how many, since when the oldest waits, the last error."""

@@ -102,6 +102,7 @@ class Syncer:
         self.git = git
         self.clock = clock
         self.zone = ZoneInfo(settings.log.timezone)
+        self.weights = settings.score.weights()
         # A symlinked log is written through, unless the link leads out of its repository.
         self.log_path = safe_log_path(settings.log_path)
         self.glossary = glossary.Glossary(
@@ -145,7 +146,7 @@ class Syncer:
     def _scored(self, paper: Paper) -> tuple[Paper, int, str | None] | None:
         """The paper with its score and code URL, or None when it is off-topic."""
         feed = self.settings.feed
-        score = relevance.score(paper, feed.keywords, feed.exclude)
+        score = relevance.score(paper, feed.keywords, feed.exclude, self.weights)
         if score == 0:
             log.debug("off-topic, skipped: %s %s", paper.arxiv_id, paper.title)
             return None
@@ -193,13 +194,17 @@ class Syncer:
         result, fresh, replaced = self.announcements(summary)
         if result.feed is None:
             return
-        summary.new += len(
-            self.store.add_papers(fresh, origin="sync", logged=self._already_logged(fresh))
-        )
+        logged = self._already_logged(fresh)
+        min_score = self.settings.feed.min_score
+        summary.new += len(self.store.add_papers(fresh, logged=logged, min_score=min_score))
         feed = self.settings.feed
         self.store.add_papers(
             [
-                (p, relevance.score(p, feed.keywords, feed.exclude), relevance.code_url(p.abstract))
+                (
+                    p,
+                    relevance.score(p, feed.keywords, feed.exclude, self.weights),
+                    relevance.code_url(p.abstract),
+                )
                 for p in replaced
             ],
             known_only=True,
@@ -233,7 +238,11 @@ class Syncer:
         papers = self.matching(since, until, summary, on_page)
         for batch in _batches(papers, self.client.page_size):
             logged = self._already_logged(batch)
-            summary.new += len(self.store.add_papers(batch, origin=origin, logged=logged))
+            summary.new += len(
+                self.store.add_papers(
+                    batch, origin=origin, logged=logged, min_score=self.settings.feed.min_score
+                )
+            )
             self._safe_point()
 
     def _engine_names(self) -> list[str]:
@@ -541,6 +550,8 @@ class Syncer:
         seen: set[str] = set()
         for paper, score, _ in candidates:
             if paper.arxiv_id in present | seen or self.store.get(paper.arxiv_id) is not None:
+                continue
+            if score < self.settings.feed.min_score:
                 continue
             seen.add(paper.arxiv_id)
             summary.new += 1

@@ -8,7 +8,7 @@ import pytest
 
 from snn_feed.config import DEFAULT_KEYWORDS
 from snn_feed.records import Paper
-from snn_feed.relevance import build_query, code_url, keyword_hits, score
+from snn_feed.relevance import Weights, build_query, code_url, keyword_hits, score
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -58,6 +58,29 @@ def test_score_ranks_title_hits_above_abstract_mentions() -> None:
     assert score(mention, kw) == 1
     assert score(unrelated, kw) == 0
     assert score(central, kw) > score(in_title_only, kw) > score(mention, kw)
+
+
+def test_keyword_weights_rank_the_central_topic_above_a_side_topic() -> None:
+    kw = DEFAULT_KEYWORDS
+    snn = paper("A spiking neural network for audio", "We study audio.")
+    camera = paper("Event camera deblurring", "We study deblurring.")
+    assert score(snn, kw) == score(camera, kw) == 3  # equal under the default weights
+    weights = Weights(keywords={"event cameras": 0.5, "Spiking-Neural-Network": 1.5})
+    assert score(camera, kw, weights=weights) == 2  # 0.5 + 2 x 0.5 = 1.5, rounded up
+    assert score(snn, kw, weights=weights) == 5  # 1.5 + 2 x 1.5 = 4.5, rounded up
+
+
+def test_field_weights_and_category_bonus_change_the_score() -> None:
+    kw = DEFAULT_KEYWORDS
+    mention = paper("Graph learning", "Related to spiking neural networks.")
+    assert score(mention, kw) == 1
+    assert score(mention, kw, weights=Weights(categories={"cs.NE": 2.0})) == 3
+    assert score(mention, kw, weights=Weights(categories={"cs.CV": 2.0})) == 1
+    title_hit = paper("A spiking neuron model", "We study dendrites.")
+    assert score(title_hit, kw, weights=Weights(title=0.0)) == 1
+    assert score(title_hit, kw, weights=Weights(title=10.0)) == 5  # never above 5
+    # a negative bonus lowers the score, but a paper with a keyword never drops to 0
+    assert score(title_hit, kw, weights=Weights(categories={"cs.NE": -5.0})) == 1
 
 
 def test_excluded_phrase_drops_a_paper() -> None:

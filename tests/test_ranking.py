@@ -1,0 +1,88 @@
+"""Ranking: `[score]` weights, `[feed] min_score` (stored, not logged), and the month's score
+distribution in `snn-feed status --month`."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import gfm
+import pytest
+from conftest import run_cli, utc_now, write_config
+from fakes import FakeArxiv, FakeEntry, FakeTranslator
+
+NOW = utc_now()
+CENTRAL = FakeEntry("2611.30001", "Surrogate gradient training of spiking neural networks",
+                    "Spiking neural networks are trained with surrogate gradients; SNNs on "
+                    "neuromorphic chips.", ["A. Central"], NOW - timedelta(hours=3))  # fmt: skip
+TITLE = FakeEntry("2611.30002", "A spiking neuron model of dendrites", "We study dendrites.",
+                  ["B. Title"], NOW - timedelta(hours=2))  # fmt: skip
+MENTION = FakeEntry("2611.30003", "Graph learning at scale", "Related work includes spiking "
+                    "neural networks.", ["C. Mention"], NOW - timedelta(hours=1))  # fmt: skip
+MONTH = min(e.published for e in (CENTRAL, TITLE, MENTION)).astimezone(ZoneInfo("America/New_York"))
+
+
+@pytest.fixture
+def config(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
+) -> Path:
+    if MONTH.month != max(e.published for e in (CENTRAL, TITLE, MENTION)).month:
+        pytest.skip("the papers straddle a month boundary in New York time")
+    fake_arxiv.entries = [CENTRAL, TITLE, MENTION]
+    return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+                        translator_url=fake_translator.base + "/m",
+                        log_path=log_repo / "README.md", feed__min_score=3)  # fmt: skip
+
+
+def logged_ids(log: Path) -> set[str]:
+    items, _ = gfm.read(log.read_text())
+    return {i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links}
+
+
+def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
+    config: Path, fake_translator: FakeTranslator, log_repo: Path
+) -> None:
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    logged = logged_ids(log_repo / "README.md")
+    assert {CENTRAL.arxiv_id, TITLE.arxiv_id} <= logged
+    assert MENTION.arxiv_id not in logged
+    asked = " ".join(r["params"].get("q", "") for r in fake_translator.requests)
+    assert "Related work" not in asked and "dendrites" in asked
+    assert "pending 0" in result.stdout  # held back is not pending
+
+    month = f"{MONTH:%Y-%m}"
+    text = run_cli("status", "--config", str(config), "--month", month)
+    assert text.returncode == 0, text.stdout
+    lines = text.stdout.splitlines()
+    head = next(line for line in lines if line.startswith("scores of papers"))
+    assert f"in {month}: 3 stored, 2 logged, 1 below [feed] min_score 3" in head
+    bars = {line.split()[0]: line.split()[1] for line in lines if line.startswith("  [")}
+    assert bars == {"[5]": "1", "[4]": "0", "[3]": "1", "[2]": "0", "[1]": "1"}
+    assert next(line for line in lines if line.startswith("  [1]")).endswith("(not logged)")
+
+    data = json.loads(run_cli("status", "--config", str(config), "--json", "--month", month).stdout)
+    assert data["month"]["scores"] == {"5": 1, "3": 1, "1": 1}
+    assert data["month"]["below_min_score"] == 1
+
+
+def test_keyword_weights_from_the_config_change_which_papers_are_logged(
+    config: Path, log_repo: Path
+) -> None:
+    # Weighing "spiking neural network" 3x lifts the mere mention to 3 points: logged.
+    weights = '[score.keywords]\n"spiking neural networks" = 3.0\n'
+    config.write_text(config.read_text() + weights)
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert MENTION.arxiv_id in logged_ids(log_repo / "README.md")
+
+
+def test_a_weight_for_a_phrase_that_is_not_a_keyword_is_a_config_error(config: Path) -> None:
+    config.write_text(config.read_text() + '[score.keywords]\n"spiking nets" = 2.0\n')
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"snn-feed: config: score.keywords: 'spiking nets' is not one of [feed] keywords ({config})"
+    )
