@@ -15,6 +15,8 @@ COPY snn_feed ./snn_feed
 COPY migrations ./migrations
 RUN pip install --no-cache-dir . && snn-feed --help > /dev/null
 
+# /data and /log belong to the image's user (for `docker run -v ...`); Compose runs as yours.
+RUN mkdir -p /data /log && chown snn:snn /data /log
 USER snn
 WORKDIR /home/snn
 ENV PYTHONUNBUFFERED=1 \

@@ -10,7 +10,7 @@ rewritten with day names, which mean the same in both.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,13 @@ def make_trigger(cron: str, timezone: str) -> CronTrigger:
         )
     second = fields.pop(0) if len(fields) == 6 else "0"
     minute, hour, day, month, day_of_week = fields
+    if day != "*" and day_of_week != "*":
+        # cron runs when either matches; APScheduler only when both do. Refuse rather than
+        # run on other days than the crontab line says.
+        raise ValueError(
+            "restrict the day of the month or the day of the week, not both (cron would run "
+            "when either matches)"
+        )
     return CronTrigger(
         second=second,
         minute=minute,
@@ -79,17 +86,23 @@ def make_trigger(cron: str, timezone: str) -> CronTrigger:
 
 def next_run(trigger: CronTrigger, after: datetime) -> datetime | None:
     """The first fire time strictly after `after`."""
-    return trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    # Step in UTC: local-time arithmetic drops the fold of the repeated hour when clocks go
+    # back, so "01:30 EST + 1 us" would become 01:30 EDT again and never move forward.
+    moment = trigger.get_next_fire_time(None, after.astimezone(UTC) + timedelta(microseconds=1))
+    # (Compared in UTC: two times in the same zone compare by wall clock, fold ignored.)
+    if moment is not None and moment.astimezone(UTC) <= after.astimezone(UTC):
+        raise RuntimeError(f"schedule: no progress after {after.isoformat()}")
+    return moment
 
 
 def previous_run(trigger: CronTrigger, before: datetime) -> datetime | None:
     """The last fire time at or before `before` (searching back up to a year)."""
     for days in (8, 32, 367):
-        moment = trigger.get_next_fire_time(None, before - timedelta(days=days))
+        moment = next_run(trigger, before - timedelta(days=days))
         found = None
         while moment is not None and moment <= before:
             found = moment
-            moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+            moment = next_run(trigger, moment)
         if found is not None:
             return found
     return None

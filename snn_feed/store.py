@@ -592,7 +592,11 @@ class Store:
             result = s.execute(
                 update(SyncRun)
                 .where(SyncRun.outcome == "running")
-                .values(outcome="crashed", error="the process ended without finishing")
+                .values(
+                    outcome="crashed",
+                    error="the process ended without finishing",
+                    finished_at=now(),
+                )
             )
             return int(getattr(result, "rowcount", 0) or 0)
 

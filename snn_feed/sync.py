@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
+from time import monotonic
+from time import sleep as pause
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -583,14 +585,15 @@ def locked_syncer(
         raise BusyError(
             f"another sync is running (lock {lock_path} held); try again later"
         ) from None
-    announcements = rss or _rss_client(settings)
+    sleep = _stoppable_sleep(should_stop)
+    announcements = rss or _rss_client(settings, sleep)
     try:
         store = open_store(settings.database_url, create=not dry_run)
         try:
             yield Syncer(
                 settings,
                 store,
-                client or arxiv_source.PoliteClient(settings.arxiv),
+                client or arxiv_source.PoliteClient(settings.arxiv, sleep=sleep),
                 translator or make_translator(settings.translate, cooldowns=store),
                 GitRepo(settings.log_path, settings.git)
                 if settings.git.commit and commit and not dry_run
@@ -606,12 +609,28 @@ def locked_syncer(
         lock.release()
 
 
-def _rss_client(settings: Settings) -> RssClient:
+def _rss_client(settings: Settings, sleep: Callable[[float], None]) -> RssClient:
     r = settings.rss
     return RssClient(
         base_url=r.url, timeout_seconds=r.timeout_seconds, retries=r.retries,
-        backoff_seconds=r.backoff_seconds,
+        backoff_seconds=r.backoff_seconds, sleep=sleep,
     )  # fmt: skip
+
+
+def _stoppable_sleep(should_stop: Callable[[], bool]) -> Callable[[float], None]:
+    """A sleep for the clients' pauses and retry backoffs that ends the run when asked to
+    stop: a backoff can last minutes, longer than a service is given to shut down."""
+
+    def sleep(seconds: float) -> None:
+        deadline = monotonic() + seconds
+        while (left := deadline - monotonic()) > 0:
+            if should_stop():
+                raise Interrupted(
+                    "stopped on request while waiting to retry; the next sync continues"
+                )
+            pause(min(left, 0.25))
+
+    return sleep
 
 
 def run_sync(

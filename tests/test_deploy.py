@@ -13,6 +13,8 @@ import pytest
 import yaml
 from conftest import FIXTURES
 
+from snn_feed.config import ScheduleSettings
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -46,14 +48,28 @@ def test_the_service_runs_serve_with_health_check_volumes_and_restart(compose: d
     assert env["SNN_FEED_LOG__PATH"].startswith("/log/")
     # the stop grace period outlasts the service's own safe-stop timeout
     grace = int(re.fullmatch(r"(\d+)s", service["stop_grace_period"]).group(1))
-    assert grace > 60
+    assert grace > ScheduleSettings().stop_timeout_seconds
+
+
+def test_compose_sets_only_container_paths_and_never_overrides_the_config(compose: dict) -> None:
+    # Environment variables win over config.toml: one with a default value here would
+    # silently replace the user's engine, key or push setting.
+    service = compose["services"]["snn-feed"]
+    paths = {"SNN_FEED_CONFIG", "SNN_FEED_DATABASE__URL", "SNN_FEED_SYNC__LOCK_FILE",
+             "SNN_FEED_LOG__PATH"}  # fmt: skip
+    for name, value in service["environment"].items():
+        if name.startswith("SNN_FEED_") and name not in paths:
+            assert value is None, f"{name} overrides config.toml"
+    # it writes the bind-mounted repository as the user who cloned it
+    assert re.fullmatch(r"\$\{SNN_FEED_UID:-\d+\}:\$\{SNN_FEED_GID:-\d+\}", service["user"])
+    assert all(not v.split(":")[0].isidentifier() for v in service["volumes"]), "bind mounts"
 
 
 def test_no_secret_is_baked_in(compose: dict) -> None:
     service = compose["services"]["snn-feed"]
     for name, value in service["environment"].items():
         if name.endswith(("API_KEY", "TOKEN", "PASSWORD")):
-            assert value is None or str(value).startswith("${"), name
+            assert value is None or re.fullmatch(r"\$\{\w+\}", str(value)), name
     assert "git-credentials" in service["secrets"]
     dockerfile = (REPO / "Dockerfile").read_text()
     assert not re.search(r"(?i)(api_key|token|password)\s*=", dockerfile)

@@ -69,3 +69,34 @@ def test_a_leading_seconds_field_is_accepted() -> None:
     trigger = make_trigger("*/5 * * * * *", "UTC")
     start = datetime(2026, 11, 28, 12, 0, 1, tzinfo=ZoneInfo("UTC"))
     assert next_run(trigger, start) == datetime(2026, 11, 28, 12, 0, 5, tzinfo=ZoneInfo("UTC"))
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "start", "end", "expected"),
+    [
+        # 01:30 happens twice when New York falls back (1 Nov 2026): both are fire times,
+        # and the day after is reached.
+        ("30 1 * * *", "America/New_York", datetime(2026, 10, 31, 12), datetime(2026, 11, 2, 12),
+         ["2026-11-01T01:30:00-04:00", "2026-11-01T01:30:00-05:00", "2026-11-02T01:30:00-05:00"]),
+        # Berlin falls back on 25 Oct 2026; 02:30 is in the repeated hour there.
+        ("30 2 * * *", "Europe/Berlin", datetime(2026, 10, 24), datetime(2026, 10, 26, 12),
+         ["2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00",
+          "2026-10-25T02:30:00+01:00", "2026-10-26T02:30:00+01:00"]),
+    ],
+)  # fmt: skip
+def test_fire_times_move_on_through_the_repeated_hour_of_autumn(
+    cron: str, zone: str, start: datetime, end: datetime, expected: list[str]
+) -> None:
+    utc = ZoneInfo("UTC")
+    trigger = make_trigger(cron, zone)
+    times = fire_times(trigger, start.replace(tzinfo=utc), end.replace(tzinfo=utc))
+    assert [t.isoformat() for t in times] == expected
+    last = previous_run(trigger, end.replace(tzinfo=utc))
+    assert last is not None and last.isoformat() == expected[-1]
+
+
+def test_a_schedule_restricting_both_day_fields_is_refused() -> None:
+    with pytest.raises(ValueError, match="not both"):
+        make_trigger("0 9 1 * 1", "UTC")
+    make_trigger("0 9 1 * *", "UTC")  # either one alone is fine
+    make_trigger("0 9 * * 1", "UTC")

@@ -96,3 +96,17 @@ def test_days_of_announcements_without_any_paper_is_a_warning(config: Path, stor
 
     add_run(store, "done", 0.5, found=3)
     assert json.loads(status(config, "--json").stdout)["warnings"] == []
+
+
+def test_a_run_that_died_is_reported_once_the_next_start_notices(
+    config: Path, store: Store
+) -> None:
+    add_run(store, "done", hours_ago=30)
+    with store.session() as s, s.begin():  # killed mid-run: never finished
+        s.add(SyncRun(command="sync", started_at=datetime.now(UTC) - timedelta(hours=2),
+                      outcome="running"))  # fmt: skip
+    assert status(config).returncode == 0  # it may still be running
+    store.close_crashed_runs()  # what the next start does first
+    result = status(config)
+    assert result.returncode == 1
+    assert "problem: last run crashed: the process ended without finishing" in result.stdout
