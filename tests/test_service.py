@@ -11,14 +11,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import gfm
 import pytest
 from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh, slow_zh
+
+from snn_feed.config import load_settings
+from snn_feed.service import Service
+from snn_feed.store import SyncRun, open_store
 
 NEVER = "0 0 1 1 *"  # New Year's midnight: only the catch-up run happens during a test
 
@@ -207,3 +212,24 @@ def test_sigterm_while_arxiv_retries_ends_the_backoff_and_records_the_run(
     outcomes = [r[0] for r in db(tmp_path).execute("select outcome from sync_runs")]
     assert outcomes == ["interrupted"]
     assert "exiting anyway" not in service_log(service)
+
+
+def test_a_missed_slot_is_caught_up_on_start_but_a_quiet_weekend_is_not(tmp_path: Path) -> None:
+    ny = ZoneInfo("America/New_York")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite3"}"\n')
+    settings = load_settings(config, environ={})  # the default schedule: 20:30, Sunday-Thursday
+    assert Service(settings, clock=lambda: datetime(2026, 11, 26, 22, tzinfo=ny)).catch_up_due()
+
+    store = open_store(settings.database_url)
+    thursday_run = datetime(2026, 11, 26, 20, 31, tzinfo=ny)  # Thanksgiving Thursday's slot
+    with store.session() as s, s.begin():
+        s.add(SyncRun(command="sync", started_at=thursday_run, finished_at=thursday_run,
+                      outcome="done"))  # fmt: skip
+
+    def due(when: datetime) -> bool:
+        return Service(settings, clock=lambda: when).catch_up_due()
+
+    assert not due(datetime(2026, 11, 28, 12, tzinfo=ny))  # Saturday: no slot since Thursday
+    assert not due(datetime(2026, 11, 29, 20, 0, tzinfo=ny))  # Sunday, before its slot
+    assert due(datetime(2026, 11, 29, 21, 0, tzinfo=ny))  # Sunday's slot was missed
