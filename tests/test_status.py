@@ -96,3 +96,15 @@ def test_days_of_announcements_without_any_paper_is_a_warning(config: Path, stor
 
     add_run(store, "done", 0.5, found=3)
     assert json.loads(status(config, "--json").stdout)["warnings"] == []
+
+
+def test_status_closes_the_database_it_opened(config: Path, store: Store) -> None:
+    # A health check runs every 30 s: each run closes its connection, so SQLite checkpoints
+    # and leaves no -wal/-shm files behind it.
+    add_run(store, "done", 2)
+    store.engine.dispose()
+    database_files = lambda: sorted(p.name for p in config.parent.glob("db.sqlite3*"))  # noqa: E731
+    assert database_files() == ["db.sqlite3"]
+    result = status(config)
+    assert result.returncode == 0, result.stdout
+    assert database_files() == ["db.sqlite3"]
