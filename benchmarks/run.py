@@ -1,6 +1,6 @@
 """Every benchmark figure of issue 7, one after the other, each printing its table.
 
-    python benchmarks/run.py            # the sizes the figures are defined for (about 3 min)
+    python benchmarks/run.py            # the sizes the figures are defined for (about 2 min)
     python benchmarks/run.py --quick    # tiny sizes: a check that everything still runs
 
 1 arXiv requests per sync, 2 overhead beyond politeness and CPU per paper, 3 translation
