@@ -3,7 +3,9 @@ function, and turns snn-feed's errors into one line and an exit status."""
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import logging
 import os
 import sys
@@ -161,8 +163,11 @@ def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     from snn_feed.store import open_store
 
     store = open_store(settings.database_url, create=False)
-    result = report(store, settings, datetime.now(UTC))
-    scores = month_scores(store, settings, month.strftime("%Y-%m")) if month else None
+    try:
+        result = report(store, settings, datetime.now(UTC))
+        scores = month_scores(store, settings, month.strftime("%Y-%m")) if month else None
+    finally:
+        store.engine.dispose()
     if as_json:
         data = result.as_dict()
         if scores:
@@ -346,8 +351,16 @@ def upgrade(settings: Settings) -> None:
     from snn_feed.store import open_store
 
     store = open_store(settings.database_url)
-    click.echo(f"database at revision {migrate.current_revision(store.engine)}")
+    try:
+        click.echo(f"database at revision {migrate.current_revision(store.engine)}")
+    finally:
+        store.engine.dispose()
 
 
 def main() -> None:
+    # At exit Python's last garbage collections walk every object SQLAlchemy, pydantic and the
+    # rest allocated: 0.1-0.2 s, a fifth of a day's sync, spent on memory the OS is about to
+    # take back. Frozen objects are skipped; files, locks and connections are closed by the
+    # code that opened them, not by the collector.
+    atexit.register(gc.freeze)
     cli(prog_name="snn-feed")

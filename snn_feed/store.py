@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    bindparam,
     create_engine,
     event,
     func,
@@ -338,19 +339,27 @@ class Store:
             return list(s.scalars(query))
 
     def save_translation(self, arxiv_id: str, text: str, engine: str) -> None:
-        with self.session() as s, s.begin():
-            s.execute(
-                update(PaperRow)
-                .where(PaperRow.arxiv_id == arxiv_id, PaperRow.state == PaperState.FETCHED)
-                .values(
-                    abstract_zh=text,
-                    translation_engine=engine,
-                    translated_at=now(),
-                    state=PaperState.TRANSLATED,
-                    last_error=None,
-                    translate_attempts=PaperRow.translate_attempts + 1,
-                )
+        self.save_translations([(arxiv_id, text, engine)])
+
+    def save_translations(self, translations: Iterable[tuple[str, str, str]]) -> None:
+        """(arXiv id, text, engine) for papers waiting for translation, in one transaction."""
+        rows = [{"id": i, "text": text, "engine": engine} for i, text, engine in translations]
+        if not rows:
+            return
+        statement = (
+            update(PaperRow)
+            .where(PaperRow.arxiv_id == bindparam("id"), PaperRow.state == PaperState.FETCHED)
+            .values(
+                abstract_zh=bindparam("text"),
+                translation_engine=bindparam("engine"),
+                translated_at=now(),
+                state=PaperState.TRANSLATED,
+                last_error=None,
+                translate_attempts=PaperRow.translate_attempts + 1,
             )
+        )
+        with self.engine.begin() as connection:  # one statement, executed for every row
+            connection.execute(statement, rows)
 
     def record_translation_failure(self, arxiv_id: str, error: str) -> None:
         with self.session() as s, s.begin():

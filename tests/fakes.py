@@ -1,8 +1,10 @@
 """Local stand-ins for arXiv and the translation engines: real HTTP servers on 127.0.0.1
-speaking the services' wire formats, with scripted faults."""
+speaking the services' wire formats, with scripted faults; papers for them to serve and a
+config that points snn-feed at them (shared by the tests and the benchmarks)."""
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import re
@@ -11,11 +13,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape, quoteattr
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @dataclass
@@ -318,3 +323,65 @@ def running(server: _Server) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+def real_papers() -> list[dict[str, str]]:
+    with open(FIXTURES / "snn-papers" / "snn-papers.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def snn_entries(count: int, now: datetime, *, offset: int = 0) -> list[FakeEntry]:
+    """Real SNN titles and first authors, with abstracts written around them, submitted in
+    the hours before `now`. New-style ids of the current month so they look like today's."""
+    rows = real_papers()[offset : offset + count]
+    entries = []
+    for i, row in enumerate(rows):
+        code = f" Code is available at https://github.com/snn-lab/{i}-model." if i % 3 == 0 else ""
+        abstract = (
+            "Spiking neural networks (SNNs) promise energy-efficient computation. "
+            f"In this work we study {row['title'].rstrip('.')}, and we evaluate it on "
+            f"neuromorphic benchmarks with surrogate gradient training.{code}"
+        )
+        entries.append(
+            FakeEntry(
+                arxiv_id=f"{now:%y%m}.{10000 + offset + i:05d}",
+                title=row["title"],
+                abstract=abstract,
+                authors=[row["first_author"], "Second Author"],
+                published=now - timedelta(hours=2 + i),
+            )
+        )
+    return entries
+
+
+def write_config(
+    path: Path, *, arxiv_url: str, translator_url: str | None, log_path: Path, **extra: Any
+) -> Path:
+    """A config for tests: fake servers, no politeness delay, files under tmp."""
+    sections: dict[str, dict[str, Any]] = {
+        "arxiv": {"api_url": arxiv_url, "delay_seconds": 0.0, "backoff_seconds": 0.01,
+                  "timeout_seconds": 5.0, "retries": 1},
+        "database": {"url": f"sqlite:///{path.parent / 'data' / 'feed.sqlite3'}"},
+        "translate": {"backend": "google" if translator_url else "none", "retries": 0,
+                      "timeout_seconds": 5.0, "rate_per_second": 1000.0},
+        "log": {"path": str(log_path)},
+        # The announcement feeds only where a test serves them (rss__url=...).
+        "sync": {"lock_file": str(path.parent / "data" / "sync.lock"), "source": "api"},
+    }  # fmt: skip
+    if translator_url:
+        sections["translate"]["url"] = translator_url
+    for key, value in extra.items():
+        section, _, name = key.partition("__")
+        sections.setdefault(section, {})[name] = value
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {_toml(v)}" for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)

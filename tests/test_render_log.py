@@ -334,6 +334,15 @@ def test_ids_in_reads_arxiv_ids_and_nothing_else(text: str, expected: set[str]) 
     assert ids_in(text) == expected
 
 
+@given(st.text(alphabet="0123456789.._ a/-中\n", max_size=40))
+@example("1.2401.00001 _2401.00002 中2401.00003 2401.000045 /2401.00006")
+def test_a_bare_id_is_one_not_glued_to_a_word_or_a_dot_before_it(text: str) -> None:
+    # The plain statement of the rule (a lookbehind before the id) against the faster pattern
+    # ids_in uses; no "arxiv.org" in this alphabet, so no link ids either.
+    rule = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?!\d)")
+    assert ids_in(text) == set(rule.findall(text))
+
+
 # ---------------------------------------------------------------------------------------------
 # 3. insert_entries
 

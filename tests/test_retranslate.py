@@ -64,3 +64,20 @@ def test_retranslate_with_another_engine_updates_the_store_but_not_the_log(
 def test_retranslate_needs_ids_or_since(config: Path) -> None:
     result = run_cli("retranslate", "--config", str(config))
     assert result.returncode == 2 and "either paper ids or --since" in result.stderr
+
+
+def test_with_translation_off_papers_are_logged_and_nothing_is_cached(
+    tmp_path: Path, fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    fake_arxiv.entries = snn_entries(3, utc_now())
+    config = write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+                          translator_url=None, log_path=log_repo / "README.md")  # fmt: skip
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "translated 3, written 3, pending 0" in result.stdout
+    assert rows(tmp_path) == [("none", "")] * 3
+    log = (log_repo / "README.md").read_text(encoding="utf-8")
+    assert all(f"(https://arxiv.org/abs/{e.arxiv_id})" in log for e in fake_arxiv.entries)
+    # The cache holds what an engine was paid for; backend "none" asks nothing.
+    db = sqlite3.connect(tmp_path / "data" / "feed.sqlite3")
+    assert db.execute("select count(*) from translations").fetchone() == (0,)

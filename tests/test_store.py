@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -104,3 +106,32 @@ def test_any_text_round_trips_through_the_database(
     assert row is not None
     assert (row.title, row.authors, row.abstract) == (title, authors, abstract)
     engine.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
+    # Opening a database skips Alembic when it is at this head: it must be the real one.
+    assert migrate.scripted_head() == migrate.head_revision()
+
+
+def test_an_older_database_is_still_migrated_to_the_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate.upgrade(engine, "0004")
+    assert migrate.current_revision(engine) == "0004"
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    assert "translations" in inspect(engine).get_table_names()
+
+
+def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    # Alembic costs more start-up time than anything else `snn-feed status` does.
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    migrate.upgrade(make_engine(url))
+    code = (
+        "import sys\n"
+        "from snn_feed.store import open_store\n"
+        f"open_store({url!r}, create=False)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
