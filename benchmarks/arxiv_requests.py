@@ -25,6 +25,7 @@ def measure(name: str, entries: list[FakeEntry], page_size: int, *args: str) -> 
         config = write_config(
             work / "config.toml", arxiv_url=arxiv.url, translator_url=None,
             log_path=work / "log" / "README.md", arxiv__page_size=page_size,
+            arxiv__backfill_page_size=page_size,
         )  # fmt: skip
         snn_feed(*args, "--no-commit", "--config", str(config))
         pages = arxiv_pages(arxiv)
@@ -39,7 +40,7 @@ def main() -> None:
     parser.add_argument("--day", type=int, default=30, help="matching papers in the day")
     parser.add_argument("--month", type=int, default=2000, help="papers in the backfill month")
     parser.add_argument("--page-sizes", default="200,1000,2000",
-                        help="page sizes for the month (200 is the default)")  # fmt: skip
+                        help="page sizes for the month (backfill_page_size is 1000)")  # fmt: skip
     args = parser.parse_args()
     rows = [measure("sync-day", snn_entries(args.day, datetime.now(UTC)), 200, "sync")]
     month = corpus(args.month)  # all in January 2024 up to 2,000 papers

@@ -27,7 +27,7 @@ def run(size: int) -> dict[str, float]:
         log = work / "log" / "README.md"
         config = write_config(
             work / "config.toml", arxiv_url=arxiv.url, translator_url=None, log_path=log,
-            arxiv__page_size=PAGE_SIZE,
+            arxiv__page_size=PAGE_SIZE, arxiv__backfill_page_size=PAGE_SIZE,
         )  # fmt: skip
         result = snn_feed("backfill", "--config", str(config), "--from", "2024-01-01",
                           "--to", last.isoformat())  # fmt: skip

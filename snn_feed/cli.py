@@ -262,6 +262,8 @@ def backfill(
     from snn_feed.sync import locked_syncer
 
     last = (end or datetime.now(UTC)).date()
+    arxiv = settings.arxiv.model_copy(update={"page_size": settings.arxiv.backfill_page_size})
+    settings = settings.model_copy(update={"arxiv": arxiv})
     with locked_syncer(settings, commit=not no_commit) as syncer, reporter() as progress:
         summary = Backfiller(syncer, progress).run(
             start.date(), last, commit_every=commit_every, commit=not no_commit

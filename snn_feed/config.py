@@ -119,6 +119,9 @@ class ArxivSettings(_Section):
     """arXiv's export API; override for a mirror or a test server."""
     page_size: int = Field(default=200, ge=1, le=2000)
     """Results per request (arXiv serves at most 2000)."""
+    backfill_page_size: int = Field(default=1000, ge=1, le=2000)
+    """Results per request in a backfill, whose months hold hundreds to thousands of papers:
+    fewer, larger pages (arXiv serves 1000 reliably; 2000 is its limit and slow)."""
     delay_seconds: float = Field(default=3.0, ge=0)
     """Pause between requests: arXiv asks for one request every 3 seconds."""
     timeout_seconds: PositiveFloat = 30.0

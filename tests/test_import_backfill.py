@@ -195,6 +195,8 @@ def test_a_month_arxiv_wrongly_answered_empty_is_asked_again_on_the_next_backfil
     asked = len(fake_arxiv.requests)
     assert run_cli(*args).returncode == 0
     assert len(fake_arxiv.requests) == asked + 1  # March again; April was done
+    # a backfill asks for [arxiv] backfill_page_size results at once, not the daily page_size
+    assert {r["params"]["max_results"] for r in fake_arxiv.requests} == {"1000"}
     ids = logged_ids((log_repo / "README.md").read_text())
     assert {e.arxiv_id for e in march} <= set(ids)
     assert len(ids) == len(set(ids))
