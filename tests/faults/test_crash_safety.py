@@ -18,6 +18,7 @@ from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeTranslator, slow_zh
 
 KILLS = 24
+DELAYS = (0.0, 0.03, 0.1, 0.2)  # seconds after the moment: 3 moments x 4 delays x 2
 
 
 def test_sync_killed_at_24_points_loses_and_doubles_nothing(
@@ -35,9 +36,22 @@ def test_sync_killed_at_24_points_loses_and_doubles_nothing(
     head = git(log_repo, "rev-parse", "HEAD").strip()
     for kill in range(KILLS):
         fake_arxiv.entries = corpus[: 2 * (kill + 1)]  # two new papers announced each round
+        # Each kill waits for a moment the fakes can see (arXiv asked; the first or second
+        # translation asked for), then a little longer: the kills spread over fetch, store,
+        # translate, write and commit however fast or loaded the machine is.
+        translated = len(fake_translator.requests)
+        server, seen = [
+            (fake_arxiv, len(fake_arxiv.requests)),
+            (fake_translator, translated),
+            (fake_translator, translated + 1),
+        ][kill % 3]
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
-        time.sleep(0.45 + 0.05 * (kill % 12))  # start-up, fetch, translate, write, commit
+        deadline = time.monotonic() + 60
+        while len(server.requests) <= seen and process.poll() is None:
+            assert time.monotonic() < deadline, "the sync never got there"
+            time.sleep(0.005)
+        time.sleep(DELAYS[(kill // 3) % len(DELAYS)])
         process.send_signal(signal.SIGKILL)
         process.wait()
 
