@@ -325,6 +325,23 @@ class ExportSettings(_Section):
         return value
 
 
+class LinksSettings(_Section):
+    huggingface: bool = False
+    """Ask the Hugging Face Papers API for the repository of papers whose abstract and arXiv
+    comment name none (once per paper, before it is written; never rewritten afterwards)."""
+    url: str = "https://huggingface.co"
+    """Hugging Face's address; override for a mirror or a test server."""
+    timeout_seconds: PositiveFloat = 5.0
+    """Deadline of one lookup request (one retry after a timeout or HTTP 5xx)."""
+    budget_seconds: PositiveFloat = 20.0
+    """The most one sync spends on lookups in all; papers not reached are written without."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return http_url(value)
+
+
 class Settings(_Section):
     feed: FeedSettings = Field(default_factory=FeedSettings)
     score: ScoreSettings = Field(default_factory=ScoreSettings)
@@ -338,6 +355,7 @@ class Settings(_Section):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     status: StatusSettings = Field(default_factory=StatusSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
+    links: LinksSettings = Field(default_factory=LinksSettings)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""

@@ -1,7 +1,7 @@
 """Which papers belong in the log, how relevant they are, and where their code lives.
 
 Pure functions over text: the arXiv query, the local keyword filter (arXiv's search is fuzzy,
-so every result is checked again here), the 1-5 score and the GitHub link.
+so every result is checked again here), the 1-5 score and the code repository link.
 """
 
 from __future__ import annotations
@@ -150,25 +150,45 @@ def score(
     return max(1, min(5, math.floor(points + 0.5)))
 
 
-_GITHUB = re.compile(
-    r"https?://(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/([A-Za-z0-9_.-]{1,100})",
+# GitHub's owner names (alphanumerics and inner hyphens, at most 39) are the strictest of the
+# three hosts; GitLab and Codeberg also allow "_" and "." in them.
+_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,38})"
+_NAME = r"[A-Za-z0-9_.-]{1,100}"
+_REPO = re.compile(
+    rf"https?://(?:www\.)?(github\.com|gitlab\.com|codeberg\.org)/({_OWNER})/({_NAME})",
     re.IGNORECASE,
 )
+_REPO_ONLY = re.compile(rf"{_REPO.pattern}(?:/[A-Za-z0-9_.~/-]*)?", re.IGNORECASE)
+"""A whole value that is a repository URL, perhaps of a path inside it, and nothing else."""
+
+
+def _clean(match: re.Match[str]) -> str | None:
+    host, owner = match.group(1).lower(), match.group(2)
+    repo = re.sub(r"\.git$", "", match.group(3).rstrip("."))
+    if not repo or repo in {".", ".."} or owner.endswith("."):
+        return None
+    return f"https://{host}/{owner}/{repo}"
 
 
 def code_url(*texts: str | None) -> str | None:
-    """The first GitHub repository named in the abstract or comment, as a clean URL.
+    """The first GitHub, GitLab or Codeberg repository named in the abstract or comment, as
+    a clean URL.
 
-    Only owner and repository are kept, from a strict character set, so the URL can be put
-    in a Markdown link destination without escaping.
+    Only host, owner and repository are kept, from a strict character set, so the URL can be
+    put in a Markdown link destination without escaping.
     """
     for text in texts:
         if not text:
             continue
-        match = _GITHUB.search(text)
-        if match:
-            owner, repo = match.group(1), match.group(2).rstrip(".")
-            repo = re.sub(r"\.git$", "", repo)
-            if repo and repo not in {".", ".."}:
-                return f"https://github.com/{owner}/{repo}"
+        for match in _REPO.finditer(text):
+            if url := _clean(match):
+                return url
     return None
+
+
+def repository_url(value: str) -> str | None:
+    """`value` as a clean repository URL (the rules of `code_url`) when the whole of it is a
+    GitHub, GitLab or Codeberg repository URL (a path inside the repository is dropped), else
+    None: for a field that should hold one URL, where anything more is suspect."""
+    match = _REPO_ONLY.fullmatch(value.strip())
+    return _clean(match) if match else None

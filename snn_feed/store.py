@@ -96,6 +96,8 @@ class PaperRow(Base):
     origin: Mapped[str] = mapped_column(String(16), default="sync", server_default="sync")
     """sync: logged under the month it was logged in; backfill: under its publication month;
     import: already in the log when it was imported."""
+    code_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
 
 
 class LogEntryRow(Base):
@@ -416,6 +418,35 @@ class Store:
                 .limit(limit)
             )
             return list(s.scalars(query))
+
+    def needing_code_link(self) -> list[str]:
+        """Papers not yet in the log that have no code link and were never looked up for one,
+        oldest first: a link found for a paper already written would have to rewrite the log,
+        which is append-only."""
+        with self.session() as s:
+            query = (
+                select(PaperRow.arxiv_id)
+                .where(
+                    PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED]),
+                    PaperRow.code_url.is_(None),
+                    PaperRow.code_checked_at.is_(None),
+                )
+                .order_by(PaperRow.first_seen, PaperRow.arxiv_id)
+            )
+            return list(s.scalars(query))
+
+    def save_code_link(self, arxiv_id: str, url: str | None) -> None:
+        """Record a lookup (so the paper is never asked about again) and the link it found, if
+        the paper is still unwritten and has none."""
+        with self.session() as s, s.begin():
+            row = s.get(PaperRow, arxiv_id)
+            if row is None:
+                return
+            row.code_checked_at = now()
+            if url and row.code_url is None and row.state in (
+                PaperState.FETCHED, PaperState.TRANSLATED,
+            ):  # fmt: skip
+                row.code_url = url
 
     def count_unwritten(self) -> int:
         with self.session() as s:

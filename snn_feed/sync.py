@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
@@ -22,6 +22,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from snn_feed import archive, arxiv_source, glossary, logfile, relevance
+from snn_feed.codelinks import HfPapers, LinkLookupError
 from snn_feed.config import Settings
 from snn_feed.errors import (
     BusyError,
@@ -321,6 +322,33 @@ class Syncer:
             log.info("%s keeps failing; the rest stay pending", self.translator.name)
         self._safe_point()
 
+    def find_code_links(self) -> int:
+        """Ask Hugging Face (`[links] huggingface`) for the repositories of papers about to be
+        written that name none; return how many were found. Each paper is asked about once.
+        Never on the critical path: the whole step ends within `[links] budget_seconds`, and
+        any failure (a 429 included) ends it with a warning, the papers written without."""
+        links = self.settings.links
+        if not links.huggingface:
+            return 0
+        todo = self.store.needing_code_link()
+        found = 0
+        deadline = monotonic() + links.budget_seconds
+        with closing(HfPapers(base_url=links.url, timeout_seconds=links.timeout_seconds)) as hf:
+            for done, arxiv_id in enumerate(todo):
+                self._safe_point()
+                try:
+                    url = hf.repository(arxiv_id, deadline=deadline)
+                except LinkLookupError as err:
+                    log.warning(
+                        "code links: %s; %d of %d papers not looked up this time",
+                        err, len(todo) - done, len(todo),
+                    )  # fmt: skip
+                    break
+                self.store.save_code_link(arxiv_id, url)
+                found += url is not None
+        log.info("code links: %d found on Hugging Face for %d papers", found, len(todo))
+        return found
+
     def retranslate(self, rows: list[PaperRow], *, force: bool = False) -> tuple[int, list[str]]:
         """Translate `rows` again; (how many succeeded, error lines). Log entries already
         written keep their text: the log is append-only."""
@@ -501,6 +529,7 @@ class Syncer:
                     fetch_error = fetch_error or err
             self.translate(summary)
             self._safe_point()
+            self.find_code_links()
             self.write(summary)
             if options.commit:
                 self.commit(summary)
