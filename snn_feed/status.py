@@ -50,7 +50,8 @@ class Report:
         out.append(
             f"papers: {p.get('stored', 0)} stored, {p.get('written', 0)} written, "
             f"{p.get('pending_translation', 0)} pending translation, "
-            f"{p.get('pending_write', 0)} translated but not yet written"
+            f"{p.get('pending_write', 0)} translated but not yet written, "
+            f"{p.get('below_min_score', 0)} below [feed] min_score"
         )
         c = self.last_commit
         out.append(f"last commit: {c['sha'][:10]} at {c['at']}" if c else "last commit: none")
@@ -181,6 +182,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
             "written": counts["written"] + counts["committed"],
             "pending_translation": counts["fetched"],
             "pending_write": counts["translated"],
+            "below_min_score": counts["skipped"],
         },
         last_commit={
             "sha": commit.commit_sha,

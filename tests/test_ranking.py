@@ -53,6 +53,7 @@ def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
     assert "Related work" not in asked and "dendrites" in asked
     assert "pending 0" in result.stdout  # held back is not pending
 
+    assert "1 below [feed] min_score" in run_cli("status", "--config", str(config)).stdout
     month = f"{MONTH:%Y-%m}"
     text = run_cli("status", "--config", str(config), "--month", month)
     assert text.returncode == 0, text.stdout

@@ -65,7 +65,7 @@ def test_a_recent_success_is_healthy_and_reported(config: Path, store: Store) ->
     data = json.loads(status(config, "--json").stdout)
     assert data["healthy"] is True
     assert data["papers"] == {"stored": 2, "written": 1, "pending_translation": 1,
-                              "pending_write": 0}  # fmt: skip
+                              "pending_write": 0, "below_min_score": 0}  # fmt: skip
     assert datetime.fromisoformat(data["next_run"]) > datetime.now(UTC)
 
 
