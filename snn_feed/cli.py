@@ -293,6 +293,7 @@ def retranslate(
     """
     from datetime import UTC
 
+    from snn_feed.store import PaperState
     from snn_feed.sync import locked_syncer
 
     if bool(ids) == bool(since):
@@ -304,6 +305,8 @@ def retranslate(
     with locked_syncer(settings, commit=False) as syncer:
         start = since.replace(tzinfo=UTC) if since else None
         rows = syncer.store.papers(ids=list(ids), since=start)
+        if since:  # papers held back by [feed] min_score are never logged: no need to ask
+            rows = [r for r in rows if r.state != PaperState.SKIPPED]
         done, errors = syncer.retranslate(rows, force=force)
     for line in errors:
         click.echo(f"snn-feed: {line}", err=True)

@@ -86,20 +86,27 @@ class FeedSettings(_Section):
 class ScoreSettings(_Section):
     """Weights of the 1-5 score (see `relevance.score`); the defaults give the README's rule."""
 
-    found: float = Field(default=1.0, ge=0)
-    title: float = Field(default=2.0, ge=0)
-    variety: float = Field(default=1.0, ge=0)
-    repeated: float = Field(default=1.0, ge=0)
+    found: float = Field(default=1.0, ge=0, le=10)
+    title: float = Field(default=2.0, ge=0, le=10)
+    variety: float = Field(default=1.0, ge=0, le=10)
+    repeated: float = Field(default=1.0, ge=0, le=10)
     keywords: dict[str, float] = Field(default_factory=dict)
-    """Weight per keyword of `[feed] keywords` (others: 1.0)."""
+    """Weight per keyword of `[feed] keywords` (others: 1.0), from 0 to 10."""
     categories: dict[str, float] = Field(default_factory=dict)
-    """Bonus points per arXiv category, e.g. {"cs.NE" = 1.0}."""
+    """Bonus points per arXiv category, e.g. {"cs.NE" = 1.0}; negative for a penalty."""
 
-    @field_validator("keywords", "categories")
+    @field_validator("keywords")
     @classmethod
-    def _finite(cls, value: dict[str, float]) -> dict[str, float]:
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= w <= 10 for w in value.values()):  # also refuses nan
+            raise ValueError("keyword weights must be between 0 and 10")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _bonuses(cls, value: dict[str, float]) -> dict[str, float]:
         if any(not -5 <= w <= 5 for w in value.values()):
-            raise ValueError("weights must be between -5 and 5")
+            raise ValueError("category bonuses must be between -5 and 5")
         return value
 
     def weights(self) -> relevance.Weights:
@@ -267,9 +274,11 @@ class SyncSettings(_Section):
 
 
 class ScheduleSettings(_Section):
-    cron: str = "30 20 * * 0-4"
-    """Crontab line (minute hour day month day-of-week, 0 or 7 = Sunday) in `timezone`;
-    the default runs half an hour after arXiv's announcements, Sunday to Thursday."""
+    cron: str = "30 0 * * 1-5"
+    """Crontab line (minute hour day month day-of-week, 0 or 7 = Sunday) in `timezone`. The
+    default runs half an hour after arXiv's announcement feeds are rebuilt (midnight US
+    Eastern, Monday to Friday, with the 20:00 announcements of Sunday to Thursday evening), so
+    both sources have the day's papers."""
     timezone: str = "America/New_York"
     retries: int = Field(default=3, ge=0, le=20)
     """A failed or partial run is tried again this many times before the next slot."""

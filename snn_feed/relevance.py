@@ -101,7 +101,8 @@ class Weights:
     keywords: Mapping[str, float] = field(default_factory=dict)
     """Weight per keyword (matched like the keyword itself); 1.0 for the others."""
     categories: Mapping[str, float] = field(default_factory=dict)
-    """Bonus points per arXiv category; a paper gets its largest."""
+    """Bonus (or, negative, penalty) points per arXiv category; a paper gets its largest
+    bonus and its largest penalty."""
 
     def of(self, keyword: str) -> float:
         return self._by_concept.get(_concept(keyword), 1.0)
@@ -129,7 +130,7 @@ def score(
 
         found x w(weightiest keyword found) + title x w(weightiest keyword in the title)
         + variety (2+ different keywords) + repeated (3+ mentions in the abstract)
-        + the largest category bonus among the paper's categories
+        + the largest category bonus + the largest category penalty
     """
     text = f"{paper.title}\n{paper.abstract}"
     if exclude and keyword_hits(text, exclude):
@@ -145,9 +146,11 @@ def score(
         points += weights.variety
     if sum(in_abstract.values()) >= 3:
         points += weights.repeated
-    points += max((weights.categories.get(c, 0.0) for c in paper.categories), default=0.0)
-    # Half up, not to even: 2.5 points is a 3, as a reader would round it.
-    return max(1, min(5, math.floor(points + 0.5)))
+    bonuses = [weights.categories.get(c, 0.0) for c in paper.categories]
+    points += max([0.0, *bonuses]) + min([0.0, *bonuses])  # the best bonus, the worst penalty
+    # Half up, not to even: 2.5 points is a 3, as a reader would round it (rounded to 9
+    # places first, so that 2.4999999999999996 from adding decimals counts as 2.5).
+    return max(1, min(5, math.floor(round(points, 9) + 0.5)))
 
 
 # GitHub's owner names (alphanumerics and inner hyphens, at most 39) are the strictest of the

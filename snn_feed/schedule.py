@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
-DEFAULT_CRON = "30 20 * * 0-4"
-"""20:30 Sunday to Thursday: half an hour after arXiv's 20:00 US Eastern announcement."""
+DEFAULT_CRON = "30 0 * * 1-5"
+"""00:30 Monday to Friday, US Eastern: after arXiv's announcement feeds are rebuilt at midnight
+with the papers announced at 20:00 the evening before (Sunday to Thursday)."""
 
 _NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 _ITEM = re.compile(r"^(\*|[a-z]{3}|\d)(?:-([a-z]{3}|\d))?(?:/(\d+))?$")

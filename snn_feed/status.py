@@ -65,26 +65,43 @@ class MonthScores:
     month: str
     min_score: int
     scores: dict[int, int]
-    """Score -> papers stored (logged, waiting, or below min_score)."""
+    """Score (1-5) -> papers stored with it (logged, waiting, or held back)."""
+    held_back: dict[int, int]
+    """Score -> papers held back by `[feed] min_score` (never translated or logged)."""
     logged: int
-    below_min_score: int
+    imported: int
+    """Papers of a hand-made log adopted by `import`: logged, never scored."""
+
+    @property
+    def below_min_score(self) -> int:
+        return sum(self.held_back.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "scores": {str(k): v for k, v in self.scores.items()}}
+        return {
+            "month": self.month,
+            "min_score": self.min_score,
+            "scores": {str(k): v for k, v in self.scores.items()},
+            "held_back": {str(k): v for k, v in self.held_back.items()},
+            "below_min_score": self.below_min_score,
+            "logged": self.logged,
+            "imported": self.imported,
+        }
 
     def lines(self) -> list[str]:
         total = sum(self.scores.values())
         out = [
-            f"scores of papers first submitted in {self.month}: {total} stored, "
-            f"{self.logged} logged, {self.below_min_score} below [feed] min_score "
-            f"{self.min_score}"
-        ]
+            f"scores of papers first submitted in {self.month}: {total} scored, "
+            f"{self.below_min_score} of them below [feed] min_score {self.min_score}; "
+            f"{self.logged} logged"
+            + (f" ({self.imported} imported from the hand-made log, unscored)" if self.imported
+               else "")
+        ]  # fmt: skip
         widest = max(self.scores.values(), default=0)
         for score in range(5, 0, -1):
             n = self.scores.get(score, 0)
             bar = "#" * (round(40 * n / widest) if widest else 0)
-            mark = "" if score >= self.min_score else "  (not logged)"
-            out.append(f"  [{score}] {n:>6} {bar}{mark}")
+            held = self.held_back.get(score, 0)
+            out.append(f"  [{score}] {n:>6} {bar}" + (f"  ({held} held back)" if held else ""))
         return out
 
 
@@ -96,17 +113,25 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
     zone = ZoneInfo(settings.log.timezone)
     start = datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
     end = (start + timedelta(days=32)).replace(day=1)
-    counts = store.score_counts(start, end)
     scores: dict[int, int] = {}
-    for (score, _), n in counts.items():
+    held_back: dict[int, int] = {}
+    logged = imported = 0
+    for (score, state), n in store.score_counts(start, end).items():
+        if state in (PaperState.WRITTEN, PaperState.COMMITTED):
+            logged += n
+        if score == 0:  # only imported entries are stored without a score
+            imported += n
+            continue
         scores[score] = scores.get(score, 0) + n
-    logged_states = {PaperState.WRITTEN, PaperState.COMMITTED}
+        if state == PaperState.SKIPPED:
+            held_back[score] = held_back.get(score, 0) + n
     return MonthScores(
         month=month,
         min_score=settings.feed.min_score,
         scores=dict(sorted(scores.items(), reverse=True)),
-        logged=sum(n for (_, state), n in counts.items() if state in logged_states),
-        below_min_score=sum(n for (_, st), n in counts.items() if st == PaperState.SKIPPED),
+        held_back=dict(sorted(held_back.items(), reverse=True)),
+        logged=logged,
+        imported=imported,
     )
 
 

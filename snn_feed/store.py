@@ -309,10 +309,12 @@ class Store:
                     elif state == PaperState.FETCHED:
                         new.append(paper.arxiv_id)
                 elif paper.version > row.version:
-                    # A new version that lost the keywords or the code link keeps the old ones.
-                    first_submitted = row.published
-                    _copy_metadata(row, paper, score or row.score, code or row.code_url)
-                    row.published = first_submitted
+                    _refresh(row, paper, score, code)
+                    if row.state == PaperState.SKIPPED and row.score >= min_score:
+                        row.state = PaperState.FETCHED  # the new version is on topic enough
+                        new.append(paper.arxiv_id)
+                elif paper.version == row.version:
+                    _complete(row, paper, code)
         return new
 
     def get(self, arxiv_id: str) -> PaperRow | None:
@@ -719,15 +721,40 @@ class Store:
             return int(count), oldest, error
 
     def last_successful_window_end(self) -> datetime | None:
-        """End of the submission window of the last sync that fetched without error."""
+        """End of the submission window of the last sync that read it to the end (its papers
+        are stored, even if that run failed later)."""
         with self.session() as s:
             query = (
                 select(SyncRun.window_end)
-                .where(SyncRun.outcome.in_(["done", "partial"]), SyncRun.window_end.is_not(None))
+                .where(SyncRun.window_end.is_not(None))
                 .order_by(SyncRun.window_end.desc())
                 .limit(1)
             )
             return s.scalar(query)
+
+
+def _refresh(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
+    """A newer version's metadata, keeping what the row had and the new record lacks: the
+    first submission date, and the comment, journal ref, DOI and code link that an
+    announcement-feed item does not carry; a version that lost the keywords keeps its score."""
+    kept = row.published, row.comment, row.journal_ref, row.doi, row.code_url
+    _copy_metadata(row, paper, score or row.score, code or kept[4])
+    row.published = min(kept[0], paper.published)
+    row.comment = paper.comment or kept[1]
+    row.journal_ref = paper.journal_ref or kept[2]
+    row.doi = paper.doi or kept[3]
+
+
+def _complete(row: PaperRow, paper: Paper, code: str | None) -> None:
+    """The same version seen by the other source: fill in what the first one lacked (an
+    announcement gives the announcement time as its date, and no comment, where the search API
+    has the submission time and the comment, often with the code link)."""
+    row.published = min(row.published, paper.published)
+    row.comment = row.comment or paper.comment
+    row.journal_ref = row.journal_ref or paper.journal_ref
+    row.doi = row.doi or paper.doi
+    if row.code_url is None and row.state in (PaperState.FETCHED, PaperState.TRANSLATED):
+        row.code_url = code  # only for entries not written yet: the log is append-only
 
 
 def _copy_metadata(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:

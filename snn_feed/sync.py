@@ -182,8 +182,10 @@ class Syncer:
             if item.is_replacement:
                 replaced.append(paper)
                 continue
-            summary.found += 1
+            # Only on-topic items count as found: the feed lists every paper of its
+            # categories, and `status` warns when nothing is found for days.
             if (scored := self._scored(paper)) is not None:
+                summary.found += 1
                 fresh.append(scored)
         log.info(
             "announcements of %s: %d items, %d relevant, %d replacements",
@@ -201,16 +203,19 @@ class Syncer:
         min_score = self.settings.feed.min_score
         summary.new += len(self.store.add_papers(fresh, logged=logged, min_score=min_score))
         feed = self.settings.feed
-        self.store.add_papers(
-            [
-                (
-                    p,
-                    relevance.score(p, feed.keywords, feed.exclude, self.weights),
-                    relevance.code_url(p.abstract),
-                )
-                for p in replaced
-            ],
-            known_only=True,
+        summary.new += len(
+            self.store.add_papers(
+                [
+                    (
+                        p,
+                        relevance.score(p, feed.keywords, feed.exclude, self.weights),
+                        relevance.code_url(p.abstract),
+                    )
+                    for p in replaced
+                ],
+                known_only=True,
+                min_score=self.settings.feed.min_score,
+            )
         )
         v = result.validators
         self.store.save_feed_check(
@@ -511,6 +516,9 @@ class Syncer:
         since, until = self.window(options)
         source = options.source or self.settings.sync.source
         fetch_error: FetchError | None = None
+        # Once the search API's window is read to its end, the next window starts there even
+        # if this run fails later (the feed, translation or git): its papers are stored.
+        searched = False
         try:
             self.prepare_repository()
             # Announcements first: on announcement day the search API may not have them yet.
@@ -525,6 +533,7 @@ class Syncer:
             if source in ("api", "both"):
                 try:
                     self.fetch(since, until, summary)
+                    searched = True
                 except FetchError as err:
                     fetch_error = fetch_error or err
             self.translate(summary)
@@ -542,12 +551,12 @@ class Syncer:
             outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
             self.store.finish_run(
                 run_id, outcome, error=str(err) or type(err).__name__, **_counts(summary),
-                window_start=since, window_end=None, commit_sha=summary.commit,
+                window_start=since, window_end=until if searched else None,
+                commit_sha=summary.commit,
             )  # fmt: skip
             raise
         summary.pending = self.store.count_unwritten()
         status = ExitStatus.PARTIAL if summary.pending else ExitStatus.DONE
-        searched = source in ("api", "both")  # an announcements-only run leaves the window be
         self.store.finish_run(
             run_id, "partial" if summary.pending else "done", **_counts(summary),
             window_start=since if searched else None, window_end=until if searched else None,

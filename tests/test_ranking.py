@@ -59,13 +59,14 @@ def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
     assert text.returncode == 0, text.stdout
     lines = text.stdout.splitlines()
     head = next(line for line in lines if line.startswith("scores of papers"))
-    assert f"in {month}: 3 stored, 2 logged, 1 below [feed] min_score 3" in head
+    assert f"in {month}: 3 scored, 1 of them below [feed] min_score 3; 2 logged" in head
     bars = {line.split()[0]: line.split()[1] for line in lines if line.startswith("  [")}
     assert bars == {"[5]": "1", "[4]": "0", "[3]": "1", "[2]": "0", "[1]": "1"}
-    assert next(line for line in lines if line.startswith("  [1]")).endswith("(not logged)")
+    assert next(line for line in lines if line.startswith("  [1]")).endswith("(1 held back)")
 
     data = json.loads(run_cli("status", "--config", str(config), "--json", "--month", month).stdout)
     assert data["month"]["scores"] == {"5": 1, "3": 1, "1": 1}
+    assert data["month"]["held_back"] == {"1": 1}
     assert data["month"]["below_min_score"] == 1
 
 

@@ -81,6 +81,18 @@ def test_field_weights_and_category_bonus_change_the_score() -> None:
     assert score(title_hit, kw, weights=Weights(title=10.0)) == 5  # never above 5
     # a negative bonus lowers the score, but a paper with a keyword never drops to 0
     assert score(title_hit, kw, weights=Weights(categories={"cs.NE": -5.0})) == 1
+    # ...and a penalty applies to a cross-listed paper too, beside its best bonus
+    cross = Paper("2611.00002", 1, "A spiking neuron model", ["A"], "We study dendrites.",
+                  ["cs.CV", "cs.NE"], "cs.CV", NOW, NOW)  # fmt: skip
+    both = Weights(categories={"cs.CV": -2.0, "cs.NE": 1.0})
+    assert score(cross, kw, weights=both) == 2  # 3 + 1 - 2
+
+
+def test_half_points_round_up_even_when_decimals_do_not_add_up_exactly() -> None:
+    mention = paper("Graph learning", "Related to SNNs.")
+    # 0.7 x 3.0 + 0.4 is 2.4999999999999996 in binary floating point: still 2.5, so 3
+    weights = Weights(found=0.7, keywords={"SNN": 3.0}, categories={"cs.NE": 0.4})
+    assert score(mention, DEFAULT_KEYWORDS, weights=weights) == 3
 
 
 def test_excluded_phrase_drops_a_paper() -> None:

@@ -89,6 +89,7 @@ def test_announced_papers_are_logged_on_the_day_and_the_api_adds_what_the_feed_m
     # Announcement evening: the search API has not indexed the day's papers yet.
     first = env.sync()
     assert first.returncode == 0, first.stderr
+    assert "found 3, new 3" in first.stdout  # on-topic items only; replacements are not new
     added = logged(env.log) - before
     assert sorted(added) == sorted([*NEW, CROSS])
     assert OFF_TOPIC not in added and REPLACED not in added
@@ -157,6 +158,11 @@ def test_a_failing_feed_fails_the_run_but_the_api_papers_are_logged(env: Env) ->
     assert result.returncode == 1
     assert "HTTP 503" in result.stderr and "rss" in result.stderr.lower()
     assert logged(env.log)[NEW[0]] == 1
+    # the search API's window was read to its end: the next sync does not search it again
+    db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
+    assert db.execute("SELECT outcome, window_end IS NOT NULL FROM sync_runs").fetchall() == [
+        ("failed", 1)
+    ]
 
     again = env.sync()  # the feed is back: the rest of the day's papers, nothing twice
     assert again.returncode == 0, again.stderr

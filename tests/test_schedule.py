@@ -45,15 +45,19 @@ def test_bad_day_of_week_is_refused(field: str) -> None:
 def test_default_schedule_follows_arxiv_announcements() -> None:
     schedule = Settings().schedule
     trigger = make_trigger(schedule.cron, schedule.timezone)
-    # Thursday evening after the run: next is Sunday 20:30 New York time (no Fri/Sat runs)
-    thursday = datetime(2026, 11, 26, 21, 0, tzinfo=NY)
-    assert next_run(trigger, thursday) == datetime(2026, 11, 29, 20, 30, tzinfo=NY)
-    week = fire_times(trigger, datetime(2026, 11, 22, 0, 0, tzinfo=NY), thursday)
+    # Each run comes half an hour after the feeds are rebuilt with the evening's announcements:
+    # Sunday's to Thursday's, read Monday to Friday; none on the weekend.
+    friday = datetime(2026, 11, 27, 1, 0, tzinfo=NY)
+    assert next_run(trigger, friday) == datetime(2026, 11, 30, 0, 30, tzinfo=NY)
+    week = fire_times(trigger, datetime(2026, 11, 22, 0, 0, tzinfo=NY), friday)
     assert [t.strftime("%a %H:%M") for t in week] == [
-        "Sun 20:30", "Mon 20:30", "Tue 20:30", "Wed 20:30", "Thu 20:30",
+        "Mon 00:30", "Tue 00:30", "Wed 00:30", "Thu 00:30", "Fri 00:30",
     ]  # fmt: skip
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=NY)
-    assert previous_run(trigger, saturday) == datetime(2026, 11, 26, 20, 30, tzinfo=NY)
+    assert previous_run(trigger, saturday) == datetime(2026, 11, 27, 0, 30, tzinfo=NY)
+    # the longest gap, Friday to Monday, is within status's default age limit
+    gap = next_run(trigger, saturday) - previous_run(trigger, saturday)
+    assert gap.total_seconds() / 3600 < Settings().status.max_age_hours
 
 
 def test_schedule_keeps_local_time_across_daylight_saving() -> None:

@@ -218,18 +218,18 @@ def test_a_missed_slot_is_caught_up_on_start_but_a_quiet_weekend_is_not(tmp_path
     ny = ZoneInfo("America/New_York")
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite3"}"\n')
-    settings = load_settings(config, environ={})  # the default schedule: 20:30, Sunday-Thursday
-    assert Service(settings, clock=lambda: datetime(2026, 11, 26, 22, tzinfo=ny)).catch_up_due()
+    settings = load_settings(config, environ={})  # the default: 00:30, Monday to Friday
+    assert Service(settings, clock=lambda: datetime(2026, 11, 27, 1, tzinfo=ny)).catch_up_due()
 
     store = open_store(settings.database_url)
-    thursday_run = datetime(2026, 11, 26, 20, 31, tzinfo=ny)  # Thanksgiving Thursday's slot
+    friday_run = datetime(2026, 11, 27, 0, 31, tzinfo=ny)  # Friday's slot
     with store.session() as s, s.begin():
-        s.add(SyncRun(command="sync", started_at=thursday_run, finished_at=thursday_run,
+        s.add(SyncRun(command="sync", started_at=friday_run, finished_at=friday_run,
                       outcome="done"))  # fmt: skip
 
     def due(when: datetime) -> bool:
         return Service(settings, clock=lambda: when).catch_up_due()
 
-    assert not due(datetime(2026, 11, 28, 12, tzinfo=ny))  # Saturday: no slot since Thursday
-    assert not due(datetime(2026, 11, 29, 20, 0, tzinfo=ny))  # Sunday, before its slot
-    assert due(datetime(2026, 11, 29, 21, 0, tzinfo=ny))  # Sunday's slot was missed
+    assert not due(datetime(2026, 11, 28, 12, tzinfo=ny))  # Saturday: no slot since Friday
+    assert not due(datetime(2026, 11, 30, 0, 10, tzinfo=ny))  # Monday, before its slot
+    assert due(datetime(2026, 11, 30, 1, 0, tzinfo=ny))  # Monday's slot was missed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,6 +67,48 @@ def test_a_new_version_updates_metadata_but_is_never_logged_again(store: Store) 
     # an older version arriving late changes nothing
     store.add_papers([(paper(version=1, title="Old"), 3, None)])
     assert store.get("2611.00001").title == "Better title"  # type: ignore[union-attr]
+
+
+def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store) -> None:
+    # The feed: the announcement time as date, no comment. The API, same version: the
+    # submission time, and a comment naming the code.
+    announced = NOW + timedelta(days=2)
+    from_feed = paper(published=announced, comment=None, doi=None)
+    from_api = paper(comment="Code: https://github.com/a/b", journal_ref="J. 1")
+    store.add_papers([(from_feed, 3, None)])
+    store.add_papers([(from_api, 3, "https://github.com/a/b")])
+    row = store.get("2611.00001")
+    assert row is not None
+    assert (row.published, row.comment, row.journal_ref, row.doi, row.code_url) == (
+        NOW, "Code: https://github.com/a/b", "J. 1", "10.1/x", "https://github.com/a/b",
+    )  # fmt: skip
+    # ...and a replacement announced later loses none of it
+    store.add_papers([(paper(version=2, published=announced, comment=None, doi=None), 3, None)],
+                     known_only=True)  # fmt: skip
+    row = store.get("2611.00001")
+    assert row is not None and row.version == 2
+    assert (row.published, row.comment, row.doi, row.code_url) == (
+        NOW, "Code: https://github.com/a/b", "10.1/x", "https://github.com/a/b",
+    )  # fmt: skip
+
+
+def test_a_written_entry_gets_no_code_link_afterwards(store: Store) -> None:
+    store.add_papers([(paper(comment=None), 3, None)])
+    store.save_translation("2611.00001", "译文", "google")
+    store.mark_written(["2611.00001"], "2026.11")
+    store.add_papers([(paper(comment="https://github.com/a/b"), 3, "https://github.com/a/b")])
+    assert store.get("2611.00001").code_url is None  # type: ignore[union-attr]
+
+
+def test_a_held_back_paper_whose_new_version_is_on_topic_enters_the_pipeline(
+    store: Store,
+) -> None:
+    assert store.add_papers([(paper(), 1, None)], min_score=3) == []
+    assert store.get("2611.00001").state == PaperState.SKIPPED  # type: ignore[union-attr]
+    assert store.add_papers([(paper(version=2), 2, None)], min_score=3) == []
+    assert store.add_papers([(paper(version=3), 4, None)], min_score=3) == ["2611.00001"]
+    row = store.get("2611.00001")
+    assert row is not None and (row.state, row.score) == (PaperState.FETCHED, 4)
 
 
 def test_states_only_move_forward(store: Store) -> None:
