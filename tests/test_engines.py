@@ -27,10 +27,11 @@ ENGINES = {
 
 def engine(server: FakeTranslator, backend: str, **extra: object):
     base, _, _ = ENGINES[backend]
-    settings = TranslateSettings(
-        backend=backend, url=server.base + base, timeout_seconds=1, retries=1,  # type: ignore[arg-type]
-        api_key="appid:secret" if backend == "baidu" else "k-123", **extra,  # type: ignore[arg-type]
-    )  # fmt: skip
+    values: dict[str, object] = {
+        "backend": backend, "url": server.base + base, "timeout_seconds": 1, "retries": 1,
+        "api_key": "appid:secret" if backend == "baidu" else "k-123", **extra,
+    }  # fmt: skip
+    settings = TranslateSettings.model_validate(values)
     made = make_engine(settings)
     made._sleep = lambda seconds: None
     return made
@@ -62,9 +63,10 @@ def test_server_errors_are_retried_then_reported(fake_translator: FakeTranslator
 
 @pytest.mark.parametrize("backend", ENGINES)
 def test_a_hanging_engine_times_out(fake_translator: FakeTranslator, backend: str) -> None:
-    fake_translator.script = [Reply(200, b"", delay=3)] * 2
-    with pytest.raises(TranslationError, match="no answer within 1 s"):
-        engine(fake_translator, backend).translate(ABSTRACT)
+    fake_translator.script = [Reply(200, b"", delay=1.5)] * 2
+    with pytest.raises(TranslationError, match=r"no answer within 0\.3 s"):
+        engine(fake_translator, backend, timeout_seconds=0.3).translate(ABSTRACT)
+    assert len(fake_translator.requests) == 2  # tried again once ([translate] retries = 1)
 
 
 @pytest.mark.parametrize("backend", ENGINES)
