@@ -494,6 +494,8 @@ def load_settings(
 
 def _check_score_keywords(settings: Settings, source: str) -> None:
     """A weight for a phrase that is not searched for would silently never apply."""
+    if not settings.score.keywords:
+        return
     from snn_feed.relevance import same_keyword
 
     for name in settings.score.keywords:
