@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import arxiv
 import requests
@@ -149,7 +150,11 @@ class PoliteClient(arxiv.Client):
         except requests.Timeout as err:
             raise TransientFetchError(f"no answer within {self._timeout:g} s", url=url) from err
         except requests.ConnectionError as err:
-            raise TransientFetchError(f"cannot connect ({_reason(err)})", url=url) from err
+            raise TransientFetchError(
+                f"cannot connect to {urlsplit(url).netloc} ({_reason(err)}; check the network "
+                "or proxy)",
+                url=url,
+            ) from err
         except requests.RequestException as err:  # e.g. the connection dropped mid-answer
             raise TransientFetchError(
                 f"the answer broke off ({type(err).__name__})", url=url

@@ -153,8 +153,9 @@ def serve(settings: Settings) -> None:
 def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     """Show the last run, the next one, paper counts and the last commit.
 
-    Exits 1 when no sync has succeeded yet, the last run failed, or the last success is
-    older than [status] max_age_hours: usable as a Docker health check or a probe.
+    Exits 1 when no sync has succeeded yet, the last run failed, the last success is older
+    than [status] max_age_hours, or a paper has waited longer than [status] max_pending_hours
+    for its translation: usable as a Docker health check or a probe.
     """
     import json
     from datetime import UTC
@@ -234,6 +235,8 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
         report = import_log(text, syncer.store, None if no_resolve else search)
     for line in report.lines():
         click.echo(line)
+    for error in report.errors:  # also where scripts and cron look for failures
+        click.echo(f"snn-feed: {error}", err=True)
     sys.exit(ExitStatus.PARTIAL if report.errors else ExitStatus.DONE)
 
 
@@ -261,7 +264,12 @@ def backfill(
     from snn_feed.progress import reporter
     from snn_feed.sync import locked_syncer
 
-    last = (end or datetime.now(UTC)).date()
+    today = datetime.now(UTC).date()
+    last = min(end.date(), today) if end else today
+    if start.date() > last:
+        raise click.UsageError(
+            f"--from {start.date()} is after --to {last}" + (" (today)" if last == today else "")
+        )
     arxiv = settings.arxiv.model_copy(update={"page_size": settings.arxiv.backfill_page_size})
     settings = settings.model_copy(update={"arxiv": arxiv})
     with locked_syncer(settings, commit=not no_commit) as syncer, reporter() as progress:

@@ -454,9 +454,12 @@ def _merge(base: dict[str, Any], extra: dict[str, dict[str, Any]]) -> dict[str, 
     return merged
 
 
-def _one_line(err: ValidationError, source: str) -> str:
+def _one_line(err: ValidationError, source: str, from_env: set[tuple[str, str]]) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = tuple(str(p) for p in first["loc"][:2])
+    if len(loc) == 2 and loc in from_env:  # the value came from the environment, not the file
+        source = f"${ENV_PREFIX}{loc[0].upper()}__{loc[1].upper()}"
     if first["type"] == "extra_forbidden":
         return f"config: unknown key {key} ({source})"
     value = first.get("input")
@@ -482,12 +485,14 @@ def load_settings(
     source = str(path) if path else "defaults"
     if "base_dir" in data:
         raise ConfigError(f"config: unknown key base_dir ({source})")
-    merged = _merge(data, env_overrides(environ))
+    overrides = env_overrides(environ)
+    merged = _merge(data, overrides)
+    from_env = {(section, key) for section, values in overrides.items() for key in values}
     base_dir = path.resolve().parent if path else Path.cwd()
     try:
         settings = Settings.model_validate({**merged, "base_dir": base_dir})
     except ValidationError as err:
-        raise ConfigError(_one_line(err, source)) from None
+        raise ConfigError(_one_line(err, source, from_env)) from None
     _check_score_keywords(settings, source)
     return settings
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -387,7 +388,11 @@ class RssClient:
                 f"no answer within {self.timeout_seconds:g} s", url=url
             ) from err
         except httpx.ConnectError as err:
-            raise TransientFetchError(f"cannot connect ({type(err).__name__})", url=url) from err
+            reason = str(err) or type(err).__name__
+            raise TransientFetchError(
+                f"cannot connect to {urlsplit(url).netloc} ({reason}; check the network or proxy)",
+                url=url,
+            ) from err
         except (httpx.TransportError, httpx.DecodingError) as err:
             raise TransientFetchError(
                 f"the answer broke off ({type(err).__name__})", url=url

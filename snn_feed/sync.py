@@ -515,7 +515,7 @@ class Syncer:
         run_id = self.store.start_run("sync")
         since, until = self.window(options)
         source = options.source or self.settings.sync.source
-        fetch_error: FetchError | None = None
+        fetch_errors: list[FetchError] = []
         # Once the search API's window is read to its end, the next window starts there even
         # if this run fails later (the feed, translation or git): its papers are stored.
         searched = False
@@ -529,13 +529,13 @@ class Syncer:
                 try:
                     self.fetch_announcements(summary)
                 except FetchError as err:
-                    fetch_error = err
+                    fetch_errors.append(err)
             if source in ("api", "both"):
                 try:
                     self.fetch(since, until, summary)
                     searched = True
                 except FetchError as err:
-                    fetch_error = fetch_error or err
+                    fetch_errors.append(err)
             self.translate(summary)
             self._safe_point()
             self.find_code_links()
@@ -544,8 +544,14 @@ class Syncer:
                 self.commit(summary)
             if self.settings.log.keep_months and (self.git is None or options.commit):
                 self.archive_old_months(self.settings.log.keep_months)
-            if fetch_error is not None:
-                raise fetch_error
+            if fetch_errors:
+                # Every source that failed, and what the run did meanwhile (papers from the
+                # other source or from earlier pages may well be logged and committed).
+                raise FetchError(
+                    "; ".join(str(e) for e in fetch_errors) + f" (meanwhile {summary.line()})",
+                    url=fetch_errors[-1].url,
+                    attempts=fetch_errors[-1].attempts,
+                )
         except BaseException as err:  # recorded, then re-raised: a run never stays "running"
             summary.pending = self.store.count_unwritten()
             outcome = "interrupted" if isinstance(err, Interrupted) else "failed"

@@ -39,6 +39,21 @@ def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path}/data/snn-feed.sqlite3"
 
 
+def test_a_bad_value_from_the_environment_names_the_variable_not_the_file(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[feed]\nmin_score = 2\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, environ={"SNN_FEED_FEED__MIN_SCORE": "abc"})
+    assert str(caught.value).startswith("config: feed.min_score: ")
+    assert str(caught.value).endswith("($SNN_FEED_FEED__MIN_SCORE)")
+    with pytest.raises(ConfigError) as caught:  # a bad value in the file still names the file
+        config.write_text("[feed]\nmin_score = 9\n")
+        load_settings(config, environ={})
+    assert str(caught.value).endswith(f"({config})")
+
+
 def test_environment_overrides_any_key_with_typed_values(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("[arxiv]\npage_size = 50\n")
     env = {

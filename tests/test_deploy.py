@@ -61,7 +61,7 @@ def test_compose_sets_only_container_paths_and_never_overrides_the_config(compos
         if name.startswith("SNN_FEED_") and name not in paths:
             assert value is None, f"{name} overrides config.toml"
     # it writes the bind-mounted repository as the user who cloned it
-    assert re.fullmatch(r"\$\{SNN_FEED_UID:-\d+\}:\$\{SNN_FEED_GID:-\d+\}", service["user"])
+    assert re.fullmatch(r"\$\{SNN_UID:-\d+\}:\$\{SNN_GID:-\d+\}", service["user"])
     assert all(not v.split(":")[0].isidentifier() for v in service["volumes"]), "bind mounts"
 
 
@@ -94,3 +94,11 @@ def test_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
     assert any("snn-feed" in x and "status" in x for x in lines if x.startswith("HEALTHCHECK"))
     copied = {x.split()[1] for x in lines if x.startswith("COPY ")}
     assert {"snn_feed", "migrations"} <= copied
+
+
+def test_compose_variables_of_its_own_do_not_look_like_config_overrides() -> None:
+    # snn-feed reads every SNN_FEED_* variable as SNN_FEED_<SECTION>__<KEY>: a variable the
+    # README asks users to export for Compose must not break the CLI in the same shell.
+    text = (REPO / "docker-compose.yml").read_text()
+    for name in re.findall(r"\$\{(\w+)", text):
+        assert not name.startswith("SNN_FEED_") or "__" in name, name

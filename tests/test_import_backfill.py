@@ -211,8 +211,21 @@ def test_import_stops_looking_up_titles_when_arxiv_is_down(
     result = run_cli("import", "--config", str(config))
     assert result.returncode == 3, result.stderr  # partly done
     assert "were not looked up (run import again later)" in result.stdout
+    assert "were not looked up (run import again later)" in result.stderr
     assert len(fake_arxiv.requests) == 2  # one title, retried once, then no more asking
 
     fake_arxiv.fault = None
     again = run_cli("import", "--config", str(config))
     assert f"{len(NOT_ON_ARXIV)} unresolved" in again.stdout
+
+
+@pytest.mark.parametrize(
+    "dates", [["--from", "2020-03-01", "--to", "2020-02-01"], ["--from", "2999-01-01"]]
+)
+def test_backfill_refuses_a_window_that_ends_before_it_starts(
+    config: Path, fake_arxiv: FakeArxiv, dates: list[str]
+) -> None:
+    result = run_cli("backfill", "--config", str(config), *dates)
+    assert result.returncode == 2
+    assert "is after --to" in result.stderr
+    assert fake_arxiv.requests == []

@@ -14,7 +14,7 @@ import gfm
 import pytest
 from conftest import git, run_cli, utc_now, write_config
 from fake_rss import FakeRss, header, rss_fixture
-from fakes import FakeArxiv, FakeEntry, FakeTranslator, running
+from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, running
 
 from snn_feed.rss_source import parse_feed
 
@@ -158,6 +158,8 @@ def test_a_failing_feed_fails_the_run_but_the_api_papers_are_logged(env: Env) ->
     assert result.returncode == 1
     assert "HTTP 503" in result.stderr and "rss" in result.stderr.lower()
     assert logged(env.log)[NEW[0]] == 1
+    assert "meanwhile" in result.stderr and "written 1" in result.stderr  # said, not hidden
+    assert "committed" in result.stderr
     # the search API's window was read to its end: the next sync does not search it again
     db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
     assert db.execute("SELECT outcome, window_end IS NOT NULL FROM sync_runs").fetchall() == [
@@ -186,3 +188,12 @@ def test_the_command_line_source_overrides_the_config(env: Env) -> None:
     assert result.returncode == 0, result.stderr
     assert env.rss.requests == []
     assert logged(env.log)[NEW[0]] == 1 and logged(env.log)[CROSS] == 0
+
+
+def test_when_both_sources_fail_the_one_line_names_both(env: Env) -> None:
+    env.rss.fail(503, times=2)
+    env.arxiv.fault = lambda r: Reply(500, b"broken")
+    result = env.sync()
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "announcement feed (RSS): HTTP 503" in line and "arXiv: HTTP 500" in line
