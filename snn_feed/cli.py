@@ -48,7 +48,7 @@ def common_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(config_path: str | None, verbose: bool, log_format: str, **kwargs: Any) -> Any:
         from snn_feed import logs
-        from snn_feed.config import load_settings
+        from snn_feed.config import find_config_file, load_settings
 
         try:
             settings = load_settings(config_path)
@@ -57,6 +57,14 @@ def common_options(func: F) -> F:
                 json_lines=log_format == "json",
                 secrets=[settings.translate.api_key or "", *settings.translate.api_keys.values()],
             )
+            configured = any(name.startswith("SNN_FEED_") for name in os.environ)
+            if find_config_file(config_path) is None and not configured:
+                # From cron without `cd`, this would quietly start a second log elsewhere.
+                log.warning(
+                    "no config file (--config, $SNN_FEED_CONFIG or ./config.toml): using the "
+                    "built-in defaults, with everything under %s",
+                    settings.base_dir / "data",
+                )
             return func(settings, **kwargs)
         except SnnFeedError as err:
             if verbose:

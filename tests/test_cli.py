@@ -298,3 +298,12 @@ def test_a_sync_waits_for_the_lock_up_to_its_timeout(env: Env) -> None:
     holder.wait()
     assert result.returncode == 0, result.stderr
     assert f"written {len(env.papers)}" in result.stdout
+
+
+def test_running_without_any_config_says_so(tmp_path: Path) -> None:
+    # From cron without `cd`, defaults would quietly start a second log under ./data.
+    result = run_cli("status", cwd=tmp_path)
+    assert result.returncode == 1  # never synced
+    assert "no config file" in result.stderr and str(tmp_path / "data") in result.stderr
+    (tmp_path / "config.toml").write_text("")
+    assert "no config file" not in run_cli("status", cwd=tmp_path).stderr
