@@ -71,6 +71,31 @@ def backoff_wait(state: RetryCallState, first: float) -> float:
     return backoff
 
 
+def bounded_retries(
+    what: str,
+    retries: int,
+    first_backoff: float,
+    sleep: Callable[[float], None],
+    retry_on: tuple[type[BaseException], ...] = (TransientFetchError,),
+) -> Retrying:
+    """At most `retries` retries of a request to `what` that failed with `retry_on`, waiting
+    `backoff_wait` between them; the last error is raised as it was."""
+    return Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=lambda state: backoff_wait(state, first_backoff),
+        sleep=sleep,
+        retry=retry_if_exception_type(retry_on),
+        reraise=True,
+        before_sleep=lambda state: log.info(
+            "%s request failed (attempt %d of %d): %s; retrying",
+            what,
+            state.attempt_number,
+            retries + 1,
+            state.outcome.exception() if state.outcome else "?",
+        ),
+    )
+
+
 class PoliteClient(arxiv.Client):
     """An `arxiv.Client` whose every request has a timeout, bounded named retries with backoff,
     honours Retry-After, and keeps one request per `delay_seconds` over one connection."""
@@ -98,25 +123,10 @@ class PoliteClient(arxiv.Client):
         self.last_total: int | None = None
         """Total results arXiv reported on the last page received."""
 
-    def _wait(self, state: RetryCallState) -> float:
-        return backoff_wait(state, self._backoff)
-
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
     ) -> _feed.ParsedFeed:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.num_retries + 1),
-            wait=self._wait,
-            sleep=self._sleep,
-            retry=retry_if_exception_type(TransientFetchError),
-            reraise=True,
-            before_sleep=lambda s: log.info(
-                "arXiv request failed (attempt %d of %d): %s; retrying",
-                s.attempt_number,
-                self.num_retries + 1,
-                s.outcome.exception() if s.outcome else "?",
-            ),
-        )
+        retrying = bounded_retries("arXiv", self.num_retries, self._backoff, self._sleep)
         attempts = 0
         try:
             for attempt in retrying:

@@ -34,13 +34,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from lxml import etree
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from snn_feed.arxiv_source import (
     MAX_RETRY_AFTER_SECONDS,
     USER_AGENT,
     TransientFetchError,
-    backoff_wait,
+    bounded_retries,
     parse_retry_after,
 )
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
@@ -345,19 +344,10 @@ class RssClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1),
-            wait=lambda state: backoff_wait(state, self._backoff),
-            sleep=self._sleep,
-            retry=retry_if_exception_type((TransientFetchError, FeedFormatError)),
-            reraise=True,
-            before_sleep=lambda s: log.info(
-                "arXiv announcement feed (RSS) request failed (attempt %d of %d): %s; retrying",
-                s.attempt_number,
-                self.retries + 1,
-                s.outcome.exception() if s.outcome else "?",
-            ),
-        )
+        retrying = bounded_retries(
+            "arXiv announcement feed (RSS)", self.retries, self._backoff, self._sleep,
+            retry_on=(TransientFetchError, FeedFormatError),
+        )  # fmt: skip
         attempts = 0
         try:
             for attempt in retrying:
