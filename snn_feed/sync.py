@@ -199,23 +199,21 @@ class Syncer:
         result, fresh, replaced = self.announcements(summary)
         if result.feed is None:
             return
-        logged = self._already_logged(fresh)
-        min_score = self.settings.feed.min_score
-        summary.new += len(self.store.add_papers(fresh, logged=logged, min_score=min_score))
         feed = self.settings.feed
-        summary.new += len(
-            self.store.add_papers(
-                [
-                    (
-                        p,
-                        relevance.score(p, feed.keywords, feed.exclude, self.weights),
-                        relevance.code_url(p.abstract),
-                    )
-                    for p in replaced
-                ],
-                known_only=True,
-                min_score=self.settings.feed.min_score,
+        logged = self._already_logged(fresh, self._imported())
+        summary.new += len(self.store.add_papers(fresh, logged=logged, min_score=feed.min_score))
+        # Replacements are scored but not filtered: an on-topic paper stays stored whatever
+        # its new version says, and one never stored is left out by `known_only`.
+        rescored = [
+            (
+                p,
+                relevance.score(p, feed.keywords, feed.exclude, self.weights),
+                relevance.code_url(p.abstract),
             )
+            for p in replaced
+        ]
+        summary.new += len(
+            self.store.add_papers(rescored, known_only=True, min_score=feed.min_score)
         )
         v = result.validators
         self.store.save_feed_check(
@@ -224,10 +222,18 @@ class Syncer:
         )  # fmt: skip
         self._safe_point()
 
-    def _already_logged(self, batch: list[tuple[Paper, int, str | None]]) -> dict[str, str]:
+    def _imported(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The imported log's entries, by arXiv id and (entries without one) by title: read
+        once per fetch, not per page."""
+        return self.store.logged_ids(), self.store.unresolved_titles()
+
+    @staticmethod
+    def _already_logged(
+        batch: list[tuple[Paper, int, str | None]],
+        imported: tuple[dict[str, str], dict[str, str]],
+    ) -> dict[str, str]:
         """Papers of `batch` that an imported log already holds (by id, or surely by title)."""
-        by_id = self.store.logged_ids()
-        by_title = self.store.unresolved_titles()
+        by_id, by_title = imported
         return {
             paper.arxiv_id: key
             for paper, _, _ in batch
@@ -243,9 +249,10 @@ class Syncer:
         on_page: Callable[[], None] = lambda: None,
     ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
+        imported = self._imported()
         papers = self.matching(since, until, summary, on_page)
         for batch in _batches(papers, self.client.page_size):
-            logged = self._already_logged(batch)
+            logged = self._already_logged(batch, imported)
             summary.new += len(
                 self.store.add_papers(
                     batch, origin=origin, logged=logged, min_score=self.settings.feed.min_score
@@ -605,7 +612,9 @@ class Syncer:
             candidates += self.matching(since, until, summary)
         seen: set[str] = set()
         for paper, score, _ in candidates:
-            if paper.arxiv_id in present | seen or self.store.get(paper.arxiv_id) is not None:
+            if paper.arxiv_id in present or paper.arxiv_id in seen:
+                continue
+            if self.store.get(paper.arxiv_id) is not None:
                 continue
             if score < self.settings.feed.min_score:
                 continue
@@ -625,9 +634,11 @@ def locked_syncer(
     translator: Translator | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     rss: RssClient | None = None,
+    announcements: bool = False,
 ) -> Iterator[Syncer]:
     """A `Syncer` with the configured seams (unless given), under the cross-process lock
-    that every sync, backfill, import and archive shares."""
+    that every sync, backfill, import and archive shares. Only a sync that may read the
+    announcement feed (`announcements`) gets a client for it."""
     from filelock import FileLock, Timeout
 
     lock_path = settings.lock_path
@@ -640,7 +651,7 @@ def locked_syncer(
             f"another sync is running (lock {lock_path} held); try again later"
         ) from None
     sleep = _stoppable_sleep(should_stop)
-    announcements = rss or _rss_client(settings, sleep)
+    feed_client = rss or (_rss_client(settings, sleep) if announcements else None)
     try:
         store = open_store(settings.database_url, create=not dry_run)
         try:
@@ -653,13 +664,13 @@ def locked_syncer(
                 if settings.git.commit and commit and not dry_run
                 else None,
                 should_stop=should_stop,
-                rss=announcements,
+                rss=feed_client,
             )
         finally:
             store.engine.dispose()
     finally:
-        if rss is None:
-            announcements.close()
+        if rss is None and feed_client is not None:
+            feed_client.close()
         lock.release()
 
 
@@ -696,9 +707,10 @@ def run_sync(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> SyncResult:
     """One sync under the cross-process lock, with the configured seams unless given."""
+    source = options.source or settings.sync.source
     with locked_syncer(
         settings, commit=options.commit, dry_run=options.dry_run, client=client,
-        translator=translator, should_stop=should_stop,
+        translator=translator, should_stop=should_stop, announcements=source != "api",
     ) as syncer:  # fmt: skip
         result = syncer.run(options)
         if not options.dry_run:
