@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fakes import FIXTURES, FakeArxiv, FakeEntry, FakeTranslator, running
@@ -20,13 +21,21 @@ from fakes import write_config as write_config
 SEED_LOG = FIXTURES / "seed-log" / "README.md"
 
 
+IDENTITY = ("-c", "user.name=Owner", "-c", "user.email=owner@example.org")
+"""The identity of every commit a test makes itself: never the machine's git config."""
+
+
 @pytest.fixture(autouse=True)
-def _local_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests talk to servers on 127.0.0.1 only, never through a proxy."""
+def _local_only(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests talk to servers on 127.0.0.1 only, never through a proxy, and see none of the
+    machine's own settings: an empty HOME, no global or system git config, no SNN_FEED_*."""
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     for name in list(os.environ):
-        if name.startswith("SNN_FEED_"):
+        if name.startswith(("SNN_FEED_", "GIT_AUTHOR_", "GIT_COMMITTER_")):
             monkeypatch.delenv(name)
 
 
@@ -75,8 +84,9 @@ def fake_translator() -> Iterator[FakeTranslator]:
 
 
 def git(repo: Path, *args: str) -> str:
+    """`git ARGS` in `repo` as the log's owner, whatever the machine's git config says."""
     return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+        ["git", *IDENTITY, *args], cwd=repo, check=True, capture_output=True, text=True
     ).stdout
 
 
@@ -87,9 +97,8 @@ def log_repo(tmp_path: Path) -> Path:
     repo.mkdir()
     shutil.copyfile(SEED_LOG, repo / "README.md")
     git(repo, "init", "--quiet")
-    git(repo, "-c", "user.name=Owner", "-c", "user.email=owner@example.org", "add", "README.md")
-    git(repo, "-c", "user.name=Owner", "-c", "user.email=owner@example.org",
-        "commit", "--quiet", "-m", "my log")  # fmt: skip
+    git(repo, "add", "README.md")
+    git(repo, "commit", "--quiet", "-m", "my log")
     return repo
 
 
@@ -104,7 +113,19 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def utc_now() -> datetime:
+    """The clock `snn-feed` reads too (the system's, which CI shifts with libfaketime)."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+LOG_ZONE = ZoneInfo("America/New_York")
+"""`[log] timezone` by default: the zone whose month a new entry is logged under."""
+
+
+def log_months(start: datetime, end: datetime) -> list[str]:
+    """The `YYYY.MM` months a run between `start` and `end` may log under, oldest first: one,
+    unless a month ended in New York while it ran."""
+    first, last = (f"{t.astimezone(LOG_ZONE):%Y.%m}" for t in (start, end))
+    return [first] if first == last else [first, last]
 
 
 @pytest.fixture

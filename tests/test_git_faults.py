@@ -9,8 +9,6 @@ import pytest
 from conftest import git
 from test_cli import Env
 
-ME = ["-c", "user.name=Owner", "-c", "user.email=owner@example.org"]
-
 
 @pytest.fixture
 def env(tmp_path, fake_arxiv, fake_translator, log_repo) -> Env:
@@ -52,7 +50,7 @@ def remote_with_a_newer_commit(env: Env, edit: Callable[[Path], str]) -> Path:
     other = env.tmp / "other"
     git(env.tmp, "clone", "--quiet", str(remote), str(other))
     git(other, "add", edit(other))
-    git(other, *ME, "commit", "--quiet", "-m", "other side")
+    git(other, "commit", "--quiet", "-m", "other side")
     git(other, "push", "--quiet", "origin", branch)
     return remote
 

@@ -10,8 +10,6 @@ from pathlib import Path
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeTranslator
 
-ME = ["-c", "user.name=Owner", "-c", "user.email=owner@example.org"]
-
 
 def log_repo_on(disk: Path) -> Path:
     repo = disk / "log"
@@ -19,7 +17,7 @@ def log_repo_on(disk: Path) -> Path:
     shutil.copyfile(SEED_LOG, repo / "README.md")
     git(repo, "init", "--quiet")
     git(repo, "add", "README.md")
-    git(repo, *ME, "commit", "--quiet", "-m", "my log")
+    git(repo, "commit", "--quiet", "-m", "my log")
     return repo
 
 
