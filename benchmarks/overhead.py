@@ -20,6 +20,7 @@ import argparse
 import math
 import time
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from _common import (
     SEED_LOG,
@@ -35,6 +36,7 @@ from _common import (
 from fakes import FakeArxiv, FakeTranslator, atom_feed, running, snn_entries, write_config
 
 from snn_feed import relevance
+from snn_feed.config import LogSettings
 from snn_feed.records import SyncSummary
 
 TARGET_SECONDS = 1.0
@@ -58,7 +60,9 @@ def sync_once(
             arxiv__page_size=page_size, arxiv__delay_seconds=delay,
         )  # fmt: skip
         existing_database(config)
-        since = ["--since", min(e.published for e in entries).date().isoformat()]
+        # `--since` names a day in the log's time zone, the zone the sync reads it in.
+        oldest = min(e.published for e in entries).astimezone(ZoneInfo(LogSettings().timezone))
+        since = ["--since", oldest.date().isoformat()]
         run = snn_feed("sync", "--config", str(config), *(since if whole_batch else []))
         if f"written {papers}," not in run.stdout:
             raise SystemExit(f"expected {papers} papers written: {run.stdout}{run.stderr}")

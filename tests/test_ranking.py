@@ -4,7 +4,8 @@ distribution in `snn-feed status --month`."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,24 +14,27 @@ import pytest
 from conftest import run_cli, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator
 
-NOW = utc_now()
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # replaced in `config`
+
+# Submitted at one moment (set per test, from the clock the sync reads too), so the three
+# always fall in the same month, whatever the instant the suite runs at.
 CENTRAL = FakeEntry("2611.30001", "Surrogate gradient training of spiking neural networks",
                     "Spiking neural networks are trained with surrogate gradients; SNNs on "
-                    "neuromorphic chips.", ["A. Central"], NOW - timedelta(hours=3))  # fmt: skip
+                    "neuromorphic chips.", ["A. Central"], EPOCH)  # fmt: skip
 TITLE = FakeEntry("2611.30002", "A spiking neuron model of dendrites", "We study dendrites.",
-                  ["B. Title"], NOW - timedelta(hours=2))  # fmt: skip
+                  ["B. Title"], EPOCH)  # fmt: skip
 MENTION = FakeEntry("2611.30003", "Graph learning at scale", "Related work includes spiking "
-                    "neural networks.", ["C. Mention"], NOW - timedelta(hours=1))  # fmt: skip
-MONTH = min(e.published for e in (CENTRAL, TITLE, MENTION)).astimezone(ZoneInfo("America/New_York"))
+                    "neural networks.", ["C. Mention"], EPOCH)  # fmt: skip
 
 
 @pytest.fixture
 def config(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
 ) -> Path:
-    if MONTH.month != max(e.published for e in (CENTRAL, TITLE, MENTION)).month:
-        pytest.skip("the papers straddle a month boundary in New York time")
-    fake_arxiv.entries = [CENTRAL, TITLE, MENTION]
+    submitted = utc_now() - timedelta(hours=2)
+    fake_arxiv.entries = [replace(e, published=submitted) for e in (CENTRAL, TITLE, MENTION)]
     return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
                         translator_url=fake_translator.base + "/m",
                         log_path=log_repo / "README.md", feed__min_score=3)  # fmt: skip
@@ -42,7 +46,7 @@ def logged_ids(log: Path) -> set[str]:
 
 
 def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
-    config: Path, fake_translator: FakeTranslator, log_repo: Path
+    config: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
 ) -> None:
     result = run_cli("sync", "--config", str(config))
     assert result.returncode == 0, result.stderr
@@ -54,7 +58,8 @@ def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
     assert "pending 0" in result.stdout  # held back is not pending
 
     assert "1 below [feed] min_score" in run_cli("status", "--config", str(config)).stdout
-    month = f"{MONTH:%Y-%m}"
+    # `--month` counts papers by their submission month in the log's time zone
+    month = f"{fake_arxiv.entries[0].published.astimezone(ZoneInfo('America/New_York')):%Y-%m}"
     text = run_cli("status", "--config", str(config), "--month", month)
     assert text.returncode == 0, text.stdout
     lines = text.stdout.splitlines()

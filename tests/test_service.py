@@ -25,7 +25,14 @@ from snn_feed.config import load_settings
 from snn_feed.service import Service
 from snn_feed.store import SyncRun, open_store
 
-NEVER = "0 0 1 1 *"  # New Year's midnight: only the catch-up run happens during a test
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
+
+def far_from_now() -> str:
+    """A daily crontab line (UTC) for 12 hours from now: whatever the instant the suite runs
+    at, no scheduled run falls inside a test, and the catch-up is the only run."""
+    at = utc_now() + timedelta(hours=12)
+    return f"{at.minute} {at.hour} * * *"
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
@@ -42,7 +49,7 @@ def setup(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
     fake_arxiv.entries = snn_entries(4, utc_now())
 
     def config(**extra: Any) -> Path:
-        extra.setdefault("schedule__cron", NEVER)
+        extra.setdefault("schedule__cron", far_from_now())
         extra.setdefault("schedule__timezone", "UTC")
         extra.setdefault("schedule__stop_timeout_seconds", 20)
         return write_config(

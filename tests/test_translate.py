@@ -33,9 +33,8 @@ def test_split_text_cuts_at_sentence_ends() -> None:
 
 
 def engine(url: str, backend: str = "google", **extra: object) -> DeepTranslatorEngine:
-    return DeepTranslatorEngine(
-        TranslateSettings(backend=backend, url=url, timeout_seconds=1, retries=0, **extra)  # type: ignore[arg-type]
-    )
+    options: dict[str, object] = {"timeout_seconds": 1, "retries": 0, **extra}
+    return DeepTranslatorEngine(TranslateSettings(backend=backend, url=url, **options))  # type: ignore[arg-type]
 
 
 def test_google_long_abstract_is_sent_in_pieces_under_its_limit(
@@ -88,7 +87,9 @@ def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslat
     from snn_feed.translate import translate_many
 
     fake_translator.translate = slow_zh(0.05)
-    eng = engine(fake_translator.base + "/m", rate_per_second=1000)
+    # A generous deadline: this test is about which answer goes to which paper, and eight
+    # threads of a cold engine can take over a second on a busy 2-core machine.
+    eng = engine(fake_translator.base + "/m", rate_per_second=1000, timeout_seconds=10)
     texts = {f"p{i}": f"Spiking neural network paper number {i} is unique." for i in range(24)}
     results = {key: text for key, text, _ in translate_many(eng, texts.items(), 8)}
     assert results == {key: fake_zh(text) for key, text in texts.items()}
