@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import gfm
+import pytest
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeTranslator, fake_zh
 from hypothesis import given, settings
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from snn_feed.records import LogEntry
 from snn_feed.render import clean, render_entry
+
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 
 
 def test_archive_then_restore_gives_back_the_identical_file(tmp_path: Path, log_repo: Path) -> None:

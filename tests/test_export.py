@@ -19,6 +19,8 @@ from snn_feed.config import load_settings
 from snn_feed.export import FeedInfo, FeedItem, export_atom, render_atom
 from snn_feed.store import open_store
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOSTILE_TITLES = [
     "<script>alert(1)</script> spiking neural networks <img src=x onerror=alert(1)>",

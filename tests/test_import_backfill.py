@@ -19,6 +19,8 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_z
 
 from snn_feed.logparse import parse_log
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 SEED_TEXT = SEED_LOG.read_bytes().decode("utf-8", errors="surrogateescape")
 SEED_ENTRIES, SEED_STRAYS = parse_log(SEED_TEXT)
 MISSING = {e.title for e in SEED_ENTRIES if not e.arxiv_id}.__iter__()

@@ -28,6 +28,8 @@ from snn_feed.logfile import ids_in, insert_entries, read_log, write_atomic
 from snn_feed.records import LogEntry
 from snn_feed.render import render_entry
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 SEED = SEED_LOG.read_text(encoding="utf-8")
 SEED_ITEMS, SEED_TAGS = gfm.read(SEED)
 ENTRY_TAGS = {"p", "a"}  # what cmark makes inside an entry's <li>

@@ -18,6 +18,8 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, running
 
 from snn_feed.rss_source import parse_feed
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 WEEKDAY = rss_fixture("cs.NE-2026-05-15-fri.xml")
 WEEKEND = rss_fixture("cs.NE-2026-05-16-sat-empty.xml")
 ITEMS = {item.arxiv_id: item for item in parse_feed(WEEKDAY).items}

@@ -16,6 +16,8 @@ from snn_feed.schedule import (
     previous_run,
 )
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 NY = ZoneInfo("America/New_York")
 
 

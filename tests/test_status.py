@@ -14,6 +14,8 @@ from snn_feed.config import load_settings
 from snn_feed.records import Paper
 from snn_feed.store import Store, SyncRun, open_store
 
+pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
