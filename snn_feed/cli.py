@@ -265,14 +265,16 @@ def backfill(
     Month by month, politely (one request per [arxiv] delay_seconds); a stopped backfill
     continues where it stopped when run again.
     """
-    from datetime import UTC
+    from zoneinfo import ZoneInfo
 
     from snn_feed.backfill import Backfiller
     from snn_feed.errors import ExitStatus
     from snn_feed.progress import reporter
     from snn_feed.sync import locked_syncer
 
-    today = datetime.now(UTC).date()
+    # The dates name days in the log's time zone, as the month windows do; in a New York
+    # evening, UTC is already on the next day.
+    today = datetime.now(ZoneInfo(settings.log.timezone)).date()
     last = min(end.date(), today) if end else today
     if start.date() > last:
         raise click.UsageError(

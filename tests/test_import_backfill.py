@@ -14,7 +14,7 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import SEED_LOG, git, real_papers, run_cli, write_config
+from conftest import LOG_ZONE, SEED_LOG, git, real_papers, run_cli, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
 from snn_feed.logparse import parse_log
@@ -230,4 +230,19 @@ def test_backfill_refuses_a_window_that_ends_before_it_starts(
     result = run_cli("backfill", "--config", str(config), *dates)
     assert result.returncode == 2
     assert "is after --to" in result.stderr
+    assert fake_arxiv.requests == []
+
+
+def test_backfill_refuses_a_window_starting_tomorrow_in_the_logs_time_zone(
+    config: Path, fake_arxiv: FakeArxiv
+) -> None:
+    # Today is the log's (New York) day: in its evening UTC's date is already tomorrow's.
+    for _ in range(2):  # once more if New York's midnight passed while it ran
+        before = utc_now().astimezone(LOG_ZONE).date()
+        tomorrow = before + timedelta(days=1)
+        result = run_cli("backfill", "--config", str(config), "--from", tomorrow.isoformat())
+        if utc_now().astimezone(LOG_ZONE).date() == before:
+            break
+    assert result.returncode == 2, result.stdout
+    assert f"--from {tomorrow} is after --to {before} (today)" in result.stderr
     assert fake_arxiv.requests == []
