@@ -297,7 +297,7 @@ def backfill(
     type=click.Choice(["google", "libre", "mymemory", "deepl", "openai", "baidu"]),
 )  # fmt: skip
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-              help="Papers submitted on or after this day.")  # fmt: skip
+              help="Papers submitted on or after this day ([log] timezone).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Ask the engine even if the cache has an answer.")
 @common_options
 def retranslate(
@@ -309,7 +309,7 @@ def retranslate(
     The log is append-only: entries already written keep their text; papers still waiting
     are written with the new translation by the next sync.
     """
-    from datetime import UTC
+    from zoneinfo import ZoneInfo
 
     from snn_feed.store import PaperState
     from snn_feed.sync import locked_syncer
@@ -321,7 +321,8 @@ def retranslate(
         t.url, t.api_key = t.urls.get(engine, t.url), t.api_keys.get(engine, t.api_key)
         t.engines, t.backend = [], engine  # type: ignore[assignment]
     with locked_syncer(settings, commit=False) as syncer:
-        start = since.replace(tzinfo=UTC) if since else None
+        # A day in the log's time zone, as `sync --since` reads it.
+        start = since.replace(tzinfo=ZoneInfo(settings.log.timezone)) if since else None
         rows = syncer.store.papers(ids=list(ids), since=start)
         if since:  # papers held back by [feed] min_score are never logged: no need to ask
             rows = [r for r in rows if r.state != PaperState.SKIPPED]

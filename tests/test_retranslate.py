@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,6 +61,24 @@ def test_retranslate_with_another_engine_updates_the_store_but_not_the_log(
     engines = [engine for engine, _ in rows(tmp_path)]
     assert engines.count("mymemory") == 2 and engines.count("google") == 1
     assert (log_repo / "README.md").read_bytes() == log  # the log is append-only
+
+
+@pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
+def test_since_names_a_day_in_the_logs_time_zone(
+    config: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
+) -> None:
+    # 03:00 UTC on a day is still the evening before in New York, the log's zone: as for
+    # `sync --since`, that paper was submitted before the day `--since` names.
+    day = (utc_now() - timedelta(days=3)).date()
+    early, late = (replace(e, published=datetime.combine(day, time(hour), UTC))
+                   for e, hour in zip(fake_arxiv.entries, (3, 12), strict=False))  # fmt: skip
+    fake_arxiv.entries = [early, late]
+    synced = run_cli("sync", "--config", str(config), "--since", str(day - timedelta(days=1)))
+    assert synced.returncode == 0, synced.stderr
+    again = run_cli("retranslate", "--config", str(config), "--since", str(day), "--force")
+    assert again.returncode == 0, again.stderr
+    assert "1 of 1 papers translated again" in again.stdout
+    assert [r["params"]["q"] for r in fake_translator.requests[2:]] == [late.abstract]
 
 
 def test_retranslate_needs_ids_or_since(config: Path) -> None:
