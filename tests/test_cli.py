@@ -20,8 +20,6 @@ from filelock import FileLock
 from snn_feed.cli import cli
 from snn_feed.migrate import head_revision
 
-pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
-
 
 @dataclass
 class Env:
@@ -196,6 +194,7 @@ def test_papers_already_in_the_log_are_not_added_again(env: Env) -> None:
     assert f"written {len(env.papers)}," in result.stdout
 
 
+@pytest.mark.clock  # the month a sync logs under: CI runs it at hard instants too
 def test_entries_join_the_current_month_section_when_it_exists(env: Env) -> None:
     first = env.papers[:2]
     env.arxiv.entries = list(first)

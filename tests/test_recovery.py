@@ -19,8 +19,6 @@ from snn_feed.store import open_store
 from snn_feed.sync import Syncer, SyncOptions
 from snn_feed.translate import check_translation
 
-pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
-
 
 @pytest.fixture
 def env(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path):

@@ -17,8 +17,6 @@ from conftest import FIXTURES, git, run_cli, snn_entries, utc_now
 from fakes import FakeArxiv, FakeTranslator, Reply, atom_feed
 from test_cli import Env
 
-pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
-
 PAGE = 2  # five papers: pages start at 0, 2 and 4
 RETRIES = 1  # the test config's [arxiv] retries: each page is tried twice
 
