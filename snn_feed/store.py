@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -64,6 +64,15 @@ class Base(DeclarativeBase):
     pass
 
 
+class Placement(NamedTuple):
+    """Where a paper stands towards the logs: what the sync reconciles with a log's entries."""
+
+    arxiv_id: str
+    title: str
+    state: PaperState
+    log_path: str | None
+
+
 class PaperRow(Base):
     __tablename__ = "papers"
 
@@ -98,6 +107,8 @@ class PaperRow(Base):
     import: already in the log when it was imported."""
     code_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
+    log_path: Mapped[str | None] = mapped_column(Text)
+    """The log file a written or committed paper is in (None: not written yet)."""
 
 
 class LogEntryRow(Base):
@@ -257,6 +268,7 @@ class Store:
         *,
         origin: str = "sync",
         logged: Mapping[str, str] | None = None,
+        log: str | None = None,
         known_only: bool = False,
         min_score: int = 1,
     ) -> list[str]:
@@ -264,8 +276,9 @@ class Store:
 
         A paper already stored keeps its state: a newer version refreshes its metadata (but
         not its first submission date) and never sends it through translation or the log
-        again. A new paper whose id is in `logged` (id -> log entry key) is already in the log:
-        it is stored as committed, and the log entry is linked to its id. With `known_only`
+        again. A new paper whose id is in `logged` (id -> log entry key) is already in the log
+        `log`: it is stored as committed there, and an imported entry is linked to its id. With
+        `known_only`
         (replacement announcements), papers not stored yet are left out. A new paper scoring
         below `min_score` is stored as skipped.
         """
@@ -298,6 +311,7 @@ class Store:
                         first_seen=now(),
                         translate_attempts=0,
                         origin="import" if entry_key else origin,
+                        log_path=log if entry_key else None,
                     )
                     _copy_metadata(row, paper, score, code)
                     s.add(row)
@@ -384,18 +398,63 @@ class Store:
                 .values(**values)
             )
 
-    def mark_written(self, ids: Sequence[str], month: str | None) -> None:
-        """Record papers as present in the log file (`month` None: found there already)."""
+    def mark_written(self, ids: Sequence[str], month: str | None, log: str) -> None:
+        """Record papers as present in the log file `log` (`month` None: found there
+        already, not written by snn-feed)."""
         self._move(
             ids, [PaperState.FETCHED, PaperState.TRANSLATED],
-            state=PaperState.WRITTEN, written_at=now(), log_month=month,
+            state=PaperState.WRITTEN, written_at=now(), log_month=month, log_path=log,
         )  # fmt: skip
+
+    def claim_unplaced(self, log: str) -> None:
+        """Written and committed papers recorded before the database knew logs apart belong
+        to `log`, the configured one (what migration 0008 leaves for the first sync)."""
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                .where(PaperRow.log_path.is_(None))
+                .values(log_path=log)
+            )
+
+    def placements(self) -> list[Placement]:
+        """Every paper that is or may soon be in a log: waiting, written or committed."""
+        states = [PaperState.FETCHED, PaperState.TRANSLATED, PaperState.WRITTEN,
+                  PaperState.COMMITTED]  # fmt: skip
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.arxiv_id, PaperRow.title, PaperRow.state, PaperRow.log_path).where(
+                    PaperRow.state.in_(states)
+                )
+            )
+            return [Placement(i, t, PaperState(st), lp) for i, t, st, lp in rows]
+
+    def requeue(self, ids: Sequence[str]) -> None:
+        """Papers recorded in a log that does not hold them (another log, or entries since
+        removed): back in line to be written, translated first if they never were."""
+        placed = [PaperState.WRITTEN, PaperState.COMMITTED]
+        cleared = {"written_at": None, "log_month": None, "committed_at": None,
+                   "commit_sha": None, "log_path": None}  # fmt: skip
+        if not ids:
+            return
+        base = update(PaperRow).where(PaperRow.arxiv_id.in_(ids), PaperRow.state.in_(placed))
+        with self.session() as s, s.begin():
+            s.execute(
+                base.where(PaperRow.translation_engine.is_not(None)).values(
+                    state=PaperState.TRANSLATED, **cleared
+                )
+            )
+            s.execute(
+                base.where(PaperRow.translation_engine.is_(None)).values(
+                    state=PaperState.FETCHED, translate_attempts=0, **cleared
+                )
+            )
 
     def unwrite(self, ids: Sequence[str]) -> None:
         """Papers marked written whose lines never reached a commit: write them again."""
         self._move(
             ids, [PaperState.WRITTEN],
-            state=PaperState.TRANSLATED, written_at=None, log_month=None,
+            state=PaperState.TRANSLATED, written_at=None, log_month=None, log_path=None,
         )  # fmt: skip
 
     def mark_committed(self, ids: Sequence[str], sha: str | None) -> None:

@@ -34,12 +34,12 @@ from snn_feed.errors import (
     TranslationError,
 )
 from snn_feed.gitrepo import GitRepo
-from snn_feed.logparse import normalize_title, title_similarity
 from snn_feed.paths import check_inside, safe_log_path
+from snn_feed.presence import Presence
 from snn_feed.records import LogEntry, Paper, SyncSummary
 from snn_feed.render import render_entry
 from snn_feed.rss_source import FetchResult, RssClient, Validators
-from snn_feed.store import PaperRow, PaperState, Store, open_store
+from snn_feed.store import PaperRow, PaperState, Placement, Store, open_store
 from snn_feed.translate import NoTranslation, Translator, make_translator, translate_many
 
 log = logging.getLogger(__name__)
@@ -200,8 +200,12 @@ class Syncer:
         if result.feed is None:
             return
         feed = self.settings.feed
-        logged = self._already_logged(fresh, self._imported())
-        summary.new += len(self.store.add_papers(fresh, logged=logged, min_score=feed.min_score))
+        logged = self._already_logged(fresh, self.presence())
+        summary.new += len(
+            self.store.add_papers(
+                fresh, logged=logged, log=str(self.log_path), min_score=feed.min_score
+            )
+        )
         # Replacements are scored but not filtered: an on-topic paper stays stored whatever
         # its new version says, and one never stored is left out by `known_only`.
         rescored = [
@@ -222,23 +226,37 @@ class Syncer:
         )  # fmt: skip
         self._safe_point()
 
-    def _imported(self) -> tuple[dict[str, str], dict[str, str]]:
-        """The imported log's entries, by arXiv id and (entries without one) by title: read
-        once per fetch, not per page."""
-        return self.store.logged_ids(), self.store.unresolved_titles()
+    def presence(self, text: str | None = None) -> Presence:
+        """What the configured log holds now: the entries of its file (`text`, if already
+        read) and its archives, and the entries imported from it. Read once per stage."""
+        texts = [logfile.read_log(self.log_path) if text is None else text]
+        texts += [logfile.read_log(path) for path in sorted(self.archive_dir.glob("*.md"))]
+        return Presence.of(texts, self.store.logged_ids(), self.store.unresolved_titles())
 
     @staticmethod
     def _already_logged(
-        batch: list[tuple[Paper, int, str | None]],
-        imported: tuple[dict[str, str], dict[str, str]],
+        batch: list[tuple[Paper, int, str | None]], presence: Presence
     ) -> dict[str, str]:
-        """Papers of `batch` that an imported log already holds (by id, or surely by title)."""
-        by_id, by_title = imported
+        """Papers of `batch` the log already holds -> what holds them there."""
         return {
             paper.arxiv_id: key
             for paper, _, _ in batch
-            if (key := by_id.get(paper.arxiv_id) or _title_key(paper.title, by_title))
+            if (key := presence.entry_of(paper.arxiv_id, paper.title))
         }
+
+    def reconcile(self, presence: Presence) -> None:
+        """Make the recorded state of papers agree with what this log holds, before anything
+        is translated: a paper recorded as written to another log, or to this one but no
+        longer in it, goes back in line for it; a waiting paper the log already holds (an
+        entry written by hand, or by a run that died before recording it) is written."""
+        here = str(self.log_path)
+        self.store.claim_unplaced(here)
+        requeue, present = plan_reconcile(self.store.placements(), presence, here)
+        if requeue:
+            log.info("%d papers recorded in another log, or no longer in this one: "
+                     "writing them to %s", len(requeue), here)  # fmt: skip
+        self.store.requeue(requeue)
+        self.store.mark_written(present, None, here)
 
     def fetch(
         self,
@@ -249,15 +267,16 @@ class Syncer:
         on_page: Callable[[], None] = lambda: None,
     ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
-        imported = self._imported()
+        presence = self.presence()
         papers = self.matching(since, until, summary, on_page)
         for batch in _batches(papers, self.client.page_size):
-            logged = self._already_logged(batch, imported)
+            logged = self._already_logged(batch, presence)
             summary.new += len(
                 self.store.add_papers(
-                    batch, origin=origin, logged=logged, min_score=self.settings.feed.min_score
+                    batch, origin=origin, logged=logged, log=str(self.log_path),
+                    min_score=self.settings.feed.min_score,
                 )
-            )
+            )  # fmt: skip
             self._safe_point()
 
     def _engine_names(self) -> list[str]:
@@ -393,13 +412,6 @@ class Syncer:
                 "commit or stash them, then sync again (papers wait until then)"
             )
 
-    def present_ids(self, text: str) -> set[str]:
-        """Every arXiv id the log already holds: in the file, its archives, or imported."""
-        present = logfile.ids_in(text)
-        for archived in sorted(self.archive_dir.glob("*.md")):
-            present |= logfile.ids_in(logfile.read_log(archived))
-        return present | set(self.store.logged_ids())
-
     @property
     def archive_dir(self) -> Path:
         return self.log_path.parent / "archive"
@@ -415,12 +427,12 @@ class Syncer:
         if not rows:
             return
         text = logfile.read_log(self.log_path)
-        present = self.present_ids(text)
-        already = [r.arxiv_id for r in rows if r.arxiv_id in present]
+        presence = self.presence(text)
+        already = [r.arxiv_id for r in rows if presence.holds(r.arxiv_id, r.title)]
         if already:
             # Written by a run that stopped before recording it, or by hand: never twice.
-            self.store.mark_written(already, None)
-        todo = sorted((r for r in rows if r.arxiv_id not in present), key=entry_order)
+            self.store.mark_written(already, None, str(self.log_path))
+        todo = sorted((r for r in rows if not presence.holds(r.arxiv_id, r.title)), key=entry_order)
         if not todo:
             return
         self._refuse_foreign_edits()
@@ -441,7 +453,9 @@ class Syncer:
         self.store.expect_log_hash(str(self.log_path), _sha256(data))
         logfile.write_atomic(self.log_path, updated)
         for (year, month), group in months.items():
-            self.store.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}")
+            self.store.mark_written(
+                [r.arxiv_id for r in group], f"{year}.{month:02d}", str(self.log_path)
+            )
         summary.written += len(todo)
 
     def commit(self, summary: SyncSummary, message: str | None = None) -> None:
@@ -452,15 +466,18 @@ class Syncer:
             return
         ids = [r.arxiv_id for r in rows]
         if not self.git.log_changed():
-            # Nothing to commit: papers already in the last commit are committed; papers
-            # marked written but missing from it (their lines were discarded) go back in line.
-            committed = logfile.ids_in(self.git.committed_log())
-            self.store.mark_committed([i for i in ids if i in committed], None)
-            self.store.unwrite([i for i in ids if i not in committed])
+            # Nothing to commit: papers the last commit holds are committed; papers marked
+            # written but missing from it (their lines were discarded) go back in line.
+            held = self.presence(self.git.committed_log())
+            kept = [r.arxiv_id for r in rows if held.holds(r.arxiv_id, r.title)]
+            self.store.mark_committed(kept, None)
+            self.store.unwrite(sorted(set(ids) - set(kept)))
             return
         self._refuse_foreign_edits()
         today = self.clock().astimezone(self.zone).date().isoformat()
-        message = (message or self.settings.git.message).format(date=today, count=len(rows))
+        # Entries this commit adds: papers found already in the log were not written by us.
+        entries = sum(1 for r in rows if r.log_month is not None)
+        message = (message or self.settings.git.message).format(date=today, count=entries)
         sha = self.git.commit_log(message)
         self.store.mark_committed(ids, sha)
         summary.commit = sha
@@ -528,6 +545,7 @@ class Syncer:
         searched = False
         try:
             self.prepare_repository()
+            self.reconcile(self.presence())
             # Announcements first: on announcement day the search API may not have them yet.
             # The API window then adds what the feed missed; a paper found by both is stored
             # once (by versionless id). Papers already stored are still translated, written
@@ -592,15 +610,17 @@ class Syncer:
         self.git.init()
 
     def _dry_run(self, options: SyncOptions, summary: SyncSummary) -> SyncResult:
-        """What a sync would add: stored papers still waiting, and new ones in the window."""
+        """What a sync would add to the log, by the rule the sync itself follows: papers
+        waiting or recorded elsewhere, and new ones in the window, that the log does not hold
+        and that score at least `[feed] min_score`. Nothing is stored or written."""
         since, until = self.window(options)
-        present = logfile.ids_in(logfile.read_log(self.log_path))
+        presence = self.presence()
+        placements = self.store.placements()
+        requeued, _ = plan_reconcile(placements, presence, str(self.log_path))
+        waiting = {p.arxiv_id for p in placements if p.state in _WAITING} | set(requeued)
         lines = []
-        waiting = self.store.in_state(PaperState.FETCHED) + self.store.in_state(
-            PaperState.TRANSLATED
-        )
-        for row in waiting:
-            if row.arxiv_id not in present:
+        for row in self.store.papers(ids=sorted(waiting)) if waiting else []:
+            if not presence.holds(row.arxiv_id, row.title):
                 lines.append(
                     f"[{row.score}] {row.arxiv_id} {_entry(row).first_author}: {row.title}"
                 )
@@ -611,17 +631,43 @@ class Syncer:
         if source in ("api", "both"):
             candidates += self.matching(since, until, summary)
         seen: set[str] = set()
+        min_score = self.settings.feed.min_score
         for paper, score, _ in candidates:
-            if paper.arxiv_id in present or paper.arxiv_id in seen:
-                continue
-            if self.store.get(paper.arxiv_id) is not None:
-                continue
-            if score < self.settings.feed.min_score:
+            if paper.arxiv_id in seen or presence.holds(paper.arxiv_id, paper.title):
                 continue
             seen.add(paper.arxiv_id)
+            stored = self.store.get(paper.arxiv_id)
+            if stored is None:
+                if score < min_score:
+                    continue
+            elif not (
+                stored.state == PaperState.SKIPPED
+                and paper.version > stored.version
+                and score >= min_score
+            ):
+                continue  # stored already: listed above if it is waiting
             summary.new += 1
             lines.append(f"[{score}] {paper.arxiv_id} {paper.first_author}: {paper.title}")
         return SyncResult(summary, ExitStatus.DONE, would_add=lines)
+
+
+_WAITING = (PaperState.FETCHED, PaperState.TRANSLATED)
+
+
+def plan_reconcile(
+    placements: Iterable[Placement], presence: Presence, log: str
+) -> tuple[list[str], list[str]]:
+    """(papers to write again, waiting papers the log already holds): see `reconcile`.
+    Papers recorded before logs were told apart (no log) count as this log's."""
+    requeue, present = [], []
+    for p in placements:
+        held = presence.holds(p.arxiv_id, p.title)
+        if p.state in _WAITING:
+            if held:
+                present.append(p.arxiv_id)
+        elif (p.log_path or log) != log or not held:
+            requeue.append(p.arxiv_id)
+    return requeue, present
 
 
 @contextmanager
@@ -732,20 +778,6 @@ def _refresh_feed(settings: Settings, store: Store, result: SyncResult) -> None:
         result.summary.messages.insert(0, str(err))
         if result.status == ExitStatus.DONE:
             result.status = ExitStatus.FAILED
-
-
-def _title_key(title: str, by_title: dict[str, str]) -> str | None:
-    """The imported entry (no arXiv id) whose title this paper's title surely is."""
-    if not by_title:
-        return None
-    norm = normalize_title(title)
-    if norm in by_title:
-        return by_title[norm]
-    prefix = norm[:40]
-    for logged, key in by_title.items():
-        if logged[:40] == prefix and title_similarity(logged, title) >= 0.92:
-            return key
-    return None
 
 
 def _counts(summary: SyncSummary) -> dict[str, int]:

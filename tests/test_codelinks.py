@@ -193,7 +193,7 @@ def test_only_unwritten_papers_without_a_link_are_looked_up_and_only_once(store:
     store.add_papers([(_paper("2605.00001"), 3, None), (_paper("2605.00002"), 3, None),
                       (_paper("2605.00003"), 3, "https://github.com/in/abstract"),
                       (_paper("2605.00004"), 3, None)])  # fmt: skip
-    store.mark_written(["2605.00004"], "2026.05")
+    store.mark_written(["2605.00004"], "2026.05", "/logs/README.md")
     assert store.needing_code_link() == ["2605.00001", "2605.00002"]
 
     store.save_code_link("2605.00001", "https://github.com/from/hf")

@@ -53,7 +53,7 @@ def test_a_recent_success_is_healthy_and_reported(config: Path, store: Store) ->
     paper = Paper("2611.00001", 1, "T", ["A"], "Spiking.", ["cs.NE"], "cs.NE", now, now)
     store.add_papers([(paper, 3, None), (replace(paper, arxiv_id="2611.00002"), 3, None)])
     store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11")
+    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
     add_run(store, "done", 2, found=7, new=2, translated=1, written=1, pending=1,
             commit_sha="0123456789abcdef")  # fmt: skip
 

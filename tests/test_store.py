@@ -58,7 +58,7 @@ def test_a_paper_is_stored_once_and_all_metadata_is_kept(store: Store) -> None:
 def test_a_new_version_updates_metadata_but_is_never_logged_again(store: Store) -> None:
     store.add_papers([(paper(), 3, None)])
     store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11")
+    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
     store.add_papers([(paper(version=2, title="Better title"), 3, None)])
     row = store.get("2611.00001")
     assert row is not None
@@ -95,7 +95,7 @@ def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store
 def test_a_written_entry_gets_no_code_link_afterwards(store: Store) -> None:
     store.add_papers([(paper(comment=None), 3, None)])
     store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11")
+    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
     store.add_papers([(paper(comment="https://github.com/a/b"), 3, "https://github.com/a/b")])
     assert store.get("2611.00001").code_url is None  # type: ignore[union-attr]
 
@@ -113,9 +113,11 @@ def test_a_held_back_paper_whose_new_version_is_on_topic_enters_the_pipeline(
 
 def test_states_only_move_forward(store: Store) -> None:
     store.add_papers([(paper(), 3, None)])
-    store.mark_written(["2611.00001"], "2026.11")
+    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
     store.mark_committed(["2611.00001"], "abc")
-    store.mark_written(["2611.00001"], "2026.12")  # a stale step must not move it back
+    store.mark_written(
+        ["2611.00001"], "2026.12", "/logs/README.md"
+    )  # a stale step must not move it back
     store.save_translation("2611.00001", "x", "google")
     row = store.get("2611.00001")
     assert row is not None
@@ -177,3 +179,29 @@ def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) ->
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_papers_logged_before_0008_belong_to_the_log_the_next_sync_writes(tmp_path: Path) -> None:
+    # Migration 0008 cannot know the configured log; the next sync claims the papers for it.
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate.upgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(text(
+            "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
+            "primary_category, published, updated, score, state, first_seen, translate_attempts, "
+            "origin, translation_engine) values ('2611.00001', 1, 'T', '[]', 'A', '[]', 'cs.NE', "
+            "'2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'committed', "
+            "'2026-11-28 12:00:00', 0, 'sync', 'google')"
+        ))  # fmt: skip
+    migrate.upgrade(engine)
+    store = Store(engine)
+    store.add_papers([(paper("2611.00002"), 3, None)])
+    store.claim_unplaced("/logs/README.md")
+    placed = {p.arxiv_id: (p.state, p.log_path) for p in store.placements()}
+    assert placed == {
+        "2611.00001": (PaperState.COMMITTED, "/logs/README.md"),
+        "2611.00002": (PaperState.FETCHED, None),  # not written yet: no log
+    }
+    store.requeue(["2611.00001"])  # another log is configured later: it goes back in line
+    assert store.get("2611.00001").state == PaperState.TRANSLATED  # type: ignore[union-attr]
+    engine.dispose()

@@ -1,0 +1,78 @@
+"""Whether a paper is new to a log: the one rule the sync, its dry run, backfill, the
+translate stage and the commit message all use.
+
+A log holds a paper when one of its entries, in the log file or in its `archive/` files,
+links to the paper as its own (`[paper](https://arxiv.org/abs/ID ...)` on the entry's first
+line, as snn-feed writes entries and as the hand-made log has them), or when `snn-feed
+import` recorded an entry of it: by its id, or, for an entry that has none, surely by its
+title. An id that is only mentioned in text, such as another entry's abstract citing
+"arXiv:2611.90002", does not make the log hold that paper.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from snn_feed.logparse import normalize_title, title_similarity
+
+# An entry's first line up to its own paper link; titles and names before it are escaped
+# (`\[`), so nothing written from arXiv or a translator can fake the `[paper](` of a link.
+_OWN_LINK = re.compile(
+    r"^- \[\d\][^\r\n]*?\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)", re.MULTILINE
+)
+_VERSION = re.compile(r"v\d+$")
+
+
+def entry_ids(text: str) -> set[str]:
+    """Versionless arXiv ids of the entries in a log's text, each from its own link."""
+    return {_VERSION.sub("", m.group(1).rstrip("/")) for m in _OWN_LINK.finditer(text)}
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What one log already holds: read once per run, asked about every paper."""
+
+    ids: frozenset[str] = frozenset()
+    """Ids of the entries in the log file and its archives."""
+    imported: Mapping[str, str] = field(default_factory=dict)
+    """Ids of imported entries -> their entry key."""
+    titles: Mapping[str, str] = field(default_factory=dict)
+    """Normalised titles of imported entries without an id -> their entry key."""
+
+    @classmethod
+    def of(
+        cls,
+        texts: Iterable[str],
+        imported: Mapping[str, str] | None = None,
+        titles: Mapping[str, str] | None = None,
+    ) -> Presence:
+        """The presence of a log made of `texts` (the file and its archives)."""
+        ids: set[str] = set()
+        for text in texts:
+            ids |= entry_ids(text)
+        return cls(frozenset(ids), dict(imported or {}), dict(titles or {}))
+
+    def entry_of(self, arxiv_id: str, title: str) -> str | None:
+        """What holds the paper in this log (an imported entry's key, or `log:<id>` for an
+        entry of the file), or None when the paper is new to it."""
+        if arxiv_id in self.ids:
+            return f"log:{arxiv_id}"
+        return self.imported.get(arxiv_id) or self._by_title(title)
+
+    def holds(self, arxiv_id: str, title: str) -> bool:
+        return self.entry_of(arxiv_id, title) is not None
+
+    def _by_title(self, title: str) -> str | None:
+        """The imported entry (no arXiv id) whose title this paper's title surely is."""
+        if not self.titles:
+            return None
+        norm = normalize_title(title)
+        if norm in self.titles:
+            return self.titles[norm]
+        prefix = norm[:40]
+        for logged, key in self.titles.items():
+            if logged[:40] == prefix and title_similarity(logged, title) >= 0.92:
+                return key
+        return None
