@@ -193,14 +193,14 @@ class Syncer:
         )  # fmt: skip
         return result, fresh, replaced
 
-    def fetch_announcements(self, summary: SyncSummary) -> None:
+    def fetch_announcements(self, summary: SyncSummary, presence: Presence | None = None) -> None:
         """Store the relevant papers of the day's announcements; refresh replaced ones. The
         feed's validators are saved last, so a crash before then reads the feed again."""
         result, fresh, replaced = self.announcements(summary)
         if result.feed is None:
             return
         feed = self.settings.feed
-        logged = self._already_logged(fresh, self.presence())
+        logged = self._already_logged(fresh, presence or self.presence())
         summary.new += len(
             self.store.add_papers(
                 fresh, logged=logged, log=str(self.log_path), min_score=feed.min_score
@@ -265,9 +265,10 @@ class Syncer:
         summary: SyncSummary,
         origin: str = "sync",
         on_page: Callable[[], None] = lambda: None,
+        presence: Presence | None = None,
     ) -> None:
         # One transaction per batch: a failure later in paging keeps what was already read.
-        presence = self.presence()
+        presence = presence or self.presence()
         papers = self.matching(since, until, summary, on_page)
         for batch in _batches(papers, self.client.page_size):
             logged = self._already_logged(batch, presence)
@@ -545,19 +546,20 @@ class Syncer:
         searched = False
         try:
             self.prepare_repository()
-            self.reconcile(self.presence())
+            presence = self.presence()  # no stage before writing changes the log
+            self.reconcile(presence)
             # Announcements first: on announcement day the search API may not have them yet.
             # The API window then adds what the feed missed; a paper found by both is stored
             # once (by versionless id). Papers already stored are still translated, written
             # and committed below when a source fails.
             if source in ("rss", "both") and self.rss is not None:
                 try:
-                    self.fetch_announcements(summary)
+                    self.fetch_announcements(summary, presence)
                 except FetchError as err:
                     fetch_errors.append(err)
             if source in ("api", "both"):
                 try:
-                    self.fetch(since, until, summary)
+                    self.fetch(since, until, summary, presence=presence)
                     searched = True
                 except FetchError as err:
                     fetch_errors.append(err)
