@@ -683,6 +683,7 @@ def locked_syncer(
     should_stop: Callable[[], bool] = lambda: False,
     rss: RssClient | None = None,
     announcements: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Iterator[Syncer]:
     """A `Syncer` with the configured seams (unless given), under the cross-process lock
     that every sync, backfill, import and archive shares. Only a sync that may read the
@@ -711,6 +712,7 @@ def locked_syncer(
                 GitRepo(settings.log_path, settings.git)
                 if settings.git.commit and commit and not dry_run
                 else None,
+                clock=clock,
                 should_stop=should_stop,
                 rss=feed_client,
             )
@@ -753,12 +755,14 @@ def run_sync(
     client: arxiv_source.PoliteClient | None = None,
     translator: Translator | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SyncResult:
     """One sync under the cross-process lock, with the configured seams unless given."""
     source = options.source or settings.sync.source
     with locked_syncer(
         settings, commit=options.commit, dry_run=options.dry_run, client=client,
         translator=translator, should_stop=should_stop, announcements=source != "api",
+        clock=clock,
     ) as syncer:  # fmt: skip
         result = syncer.run(options)
         if not options.dry_run:
