@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fakes import FIXTURES, FakeArxiv, FakeEntry, write_config  # noqa: E402
 
 if TYPE_CHECKING:
+    from snn_feed.pipeline.sync import Syncer
     from snn_feed.records import Paper
-    from snn_feed.sync import Syncer
 
 SEED_LOG = FIXTURES / "seed-log" / "README.md"
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("SNN_FEED_")}
@@ -109,7 +109,7 @@ def syncer_for(work: Path, log_path: Path) -> Iterator[Syncer]:
     """snn-feed's own `Syncer` in this process, over a new database in `work`, writing
     `log_path` without git: to time one stage of a sync on its real code path."""
     from snn_feed.config import load_settings
-    from snn_feed.sync import locked_syncer
+    from snn_feed.pipeline.sync import locked_syncer
 
     config = write_config(
         work / "config.toml", arxiv_url="http://127.0.0.1:9/unused", translator_url=None,
@@ -130,7 +130,7 @@ def existing_database(config: Path) -> None:
 
 def parse_page(body: bytes) -> list[Paper]:
     """An Atom page as snn-feed reads it: the arxiv package's parser, then our record."""
-    from snn_feed.arxiv_source import _feed, to_paper
+    from snn_feed.sources.api import _feed, to_paper
 
     return [to_paper(result) for result in _feed.parse(body).results]
 

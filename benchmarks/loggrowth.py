@@ -27,9 +27,9 @@ from itertools import cycle, pairwise
 from _common import existing_database, median, parse_page, scratch, snn_feed, syncer_for, table
 from fakes import FakeArxiv, atom_feed, fake_zh, real_papers, running, snn_entries, write_config
 
-from snn_feed import logfile
+from snn_feed.journal import logfile
+from snn_feed.journal.render import month_heading, render_entry
 from snn_feed.records import LogEntry, SyncSummary
-from snn_feed.render import month_heading, render_entry
 
 PER_MONTH = 300
 NEW = 30

@@ -35,8 +35,8 @@ from _common import (
 )
 from fakes import FakeArxiv, FakeTranslator, atom_feed, running, snn_entries, write_config
 
-from snn_feed import relevance
 from snn_feed.config import LogSettings
+from snn_feed.pipeline import relevance
 from snn_feed.records import SyncSummary
 
 TARGET_SECONDS = 1.0

@@ -116,7 +116,7 @@ def sync(
     Exit status: 0 done (or nothing new), 1 failed, 2 bad usage or configuration,
     3 partly done (papers still pending), 4 busy (another sync holds the lock).
     """
-    from snn_feed.sync import SyncOptions, run_sync
+    from snn_feed.pipeline.sync import SyncOptions, run_sync
 
     options = SyncOptions(
         since=since.date() if since else None, commit=not no_commit, dry_run=dry_run,
@@ -145,7 +145,7 @@ def serve(settings: Settings) -> None:
     Makes up a missed run at start, retries failed runs with backoff, and on SIGTERM/SIGINT
     stops at a safe point and exits 0 within [schedule] stop_timeout_seconds.
     """
-    from snn_feed.service import Service
+    from snn_feed.service.scheduler import Service
 
     sys.exit(Service(settings).serve())
 
@@ -168,7 +168,7 @@ def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     import json
     from datetime import UTC
 
-    from snn_feed.status import month_scores, report
+    from snn_feed.service.status import month_scores, report
     from snn_feed.store import open_store
 
     store = open_store(settings.database_url, create=False)
@@ -203,7 +203,7 @@ def export(settings: Settings, atom: str | None, limit: int | None) -> None:
     """
     from pathlib import Path
 
-    from snn_feed.export import feed_info, write_feed
+    from snn_feed.service.export import feed_info, write_feed
     from snn_feed.store import open_store
 
     if atom is None and settings.atom_path is None:
@@ -228,9 +228,10 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
     """
     from pathlib import Path
 
-    from snn_feed import arxiv_source, logfile
-    from snn_feed.importer import import_log
-    from snn_feed.sync import locked_syncer
+    from snn_feed.journal import logfile
+    from snn_feed.pipeline.importer import import_log
+    from snn_feed.pipeline.sync import locked_syncer
+    from snn_feed.sources import api as arxiv_source
 
     path = Path(log_file) if log_file else settings.log_path
     text = logfile.read_log(path)
@@ -267,10 +268,10 @@ def backfill(
     """
     from zoneinfo import ZoneInfo
 
-    from snn_feed.backfill import Backfiller
     from snn_feed.errors import ExitStatus
+    from snn_feed.pipeline.backfill import Backfiller
+    from snn_feed.pipeline.sync import locked_syncer
     from snn_feed.progress import reporter
-    from snn_feed.sync import locked_syncer
 
     # The dates name days in the log's time zone, as the month windows do; in a New York
     # evening, UTC is already on the next day.
@@ -311,8 +312,8 @@ def retranslate(
     """
     from zoneinfo import ZoneInfo
 
+    from snn_feed.pipeline.sync import locked_syncer
     from snn_feed.store import PaperState
-    from snn_feed.sync import locked_syncer
 
     if bool(ids) == bool(since):
         raise click.UsageError("give either paper ids or --since")
@@ -344,7 +345,7 @@ def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None
     The log keeps the newest months and an index linking each archived year; the moved text is
     not changed by a byte, so --restore gives back the identical file.
     """
-    from snn_feed.sync import locked_syncer
+    from snn_feed.pipeline.sync import locked_syncer
 
     with locked_syncer(settings) as syncer:
         if restore:
@@ -371,8 +372,7 @@ def db() -> None:
 @common_options
 def upgrade(settings: Settings) -> None:
     """Apply all database migrations."""
-    from snn_feed import migrate
-    from snn_feed.store import open_store
+    from snn_feed.store import migrate, open_store
 
     store = open_store(settings.database_url)
     try:

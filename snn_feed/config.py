@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from snn_feed import glossary as _glossary
 from snn_feed.errors import ConfigError
+from snn_feed.translation import glossary as _glossary
 
 if TYPE_CHECKING:
-    from snn_feed import relevance
+    from snn_feed.pipeline import relevance
 
 ENV_PREFIX = "SNN_FEED_"
 ENV_CONFIG = "SNN_FEED_CONFIG"
@@ -110,7 +110,7 @@ class ScoreSettings(_Section):
         return value
 
     def weights(self) -> relevance.Weights:
-        from snn_feed.relevance import Weights
+        from snn_feed.pipeline.relevance import Weights
 
         return Weights(**self.model_dump())
 
@@ -295,7 +295,7 @@ class ScheduleSettings(_Section):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from snn_feed.schedule import make_trigger
+        from snn_feed.service.schedule import make_trigger
 
         try:
             make_trigger(value, "UTC")
@@ -501,7 +501,7 @@ def _check_score_keywords(settings: Settings, source: str) -> None:
     """A weight for a phrase that is not searched for would silently never apply."""
     if not settings.score.keywords:
         return
-    from snn_feed.relevance import same_keyword
+    from snn_feed.pipeline.relevance import same_keyword
 
     for name in settings.score.keywords:
         if not any(same_keyword(name, k) for k in settings.feed.keywords):

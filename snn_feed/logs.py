@@ -42,15 +42,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup(verbose: bool, *, json_lines: bool = False, secrets: list[str] | None = None) -> None:
-    """Log to stderr: details (INFO) only with `verbose`; snn_feed.service always says what
-    each run did, since that is what a service's log is for."""
+    """Log to stderr: details (INFO) only with `verbose`; the service always says what each
+    run did, since that is what a service's log is for."""
     _SECRETS[:] = [s for s in (secrets or []) if s]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
-    logging.getLogger("snn_feed.service").setLevel(logging.INFO)
+    logging.getLogger("snn_feed.service.scheduler").setLevel(logging.INFO)
     # urllib3 logs full request URLs, and LibreTranslate's key travels in one.
     for noisy in ("urllib3", "alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from snn_feed.backfill import Progress
+from snn_feed.pipeline.backfill import Progress
 
 
 @contextmanager

@@ -11,8 +11,8 @@ from fakes import FakeArxiv, FakeTranslator, fake_zh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from snn_feed.journal.render import clean, render_entry
 from snn_feed.records import LogEntry
-from snn_feed.render import clean, render_entry
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 

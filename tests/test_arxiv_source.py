@@ -1,4 +1,4 @@
-"""`snn_feed.arxiv_source` against a local fake arXiv: recorded live responses replayed byte for
+"""`snn_feed.sources.api` against a local fake arXiv: recorded live responses replayed byte for
 byte, generated feeds, and scripted faults (5xx, 429, cut and empty pages, hangs, refusals)."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pytest
 from conftest import recorded, snn_entries, utc_now
 from fakes import FakeArxiv, FakeEntry, Reply, atom_feed
 
-from snn_feed.arxiv_source import PoliteClient, TransientFetchError, search, to_paper
 from snn_feed.config import ArxivSettings
 from snn_feed.errors import FetchError
+from snn_feed.sources.api import PoliteClient, TransientFetchError, search, to_paper
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

@@ -18,7 +18,7 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh
 from filelock import FileLock
 
 from snn_feed.cli import cli
-from snn_feed.migrate import head_revision
+from snn_feed.store.migrate import head_revision
 
 
 @dataclass

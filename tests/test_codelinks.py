@@ -19,11 +19,11 @@ from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fake_hf import RATE_LIMITED, FakeHf
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, running
 
-from snn_feed import codelinks, migrate
-from snn_feed.codelinks import HfPapers, LinkLookupError, RateLimited, parse_repository
+from snn_feed.pipeline.relevance import code_url, repository_url
 from snn_feed.records import Paper
-from snn_feed.relevance import code_url, repository_url
-from snn_feed.store import PaperState, Store, make_engine
+from snn_feed.sources import codelinks
+from snn_feed.sources.codelinks import HfPapers, LinkLookupError, RateLimited, parse_repository
+from snn_feed.store import PaperState, Store, make_engine, migrate
 
 PAPER = "2605.15058"
 

@@ -10,7 +10,7 @@ from fakes import FakeTranslator, Reply, fake_zh
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
-from snn_feed.translate import FallbackChain, make_engine
+from snn_feed.translation.engines import FallbackChain, make_engine
 
 ABSTRACT = "Spiking neural networks are trained with surrogate gradients. They run on chips."
 ENGINES = {

@@ -16,7 +16,7 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
 from lxml import etree
 
 from snn_feed.config import load_settings
-from snn_feed.export import FeedInfo, FeedItem, export_atom, render_atom
+from snn_feed.service.export import FeedInfo, FeedItem, export_atom, render_atom
 from snn_feed.store import open_store
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
@@ -229,7 +229,7 @@ def test_without_a_configured_feed_nothing_is_written(env: Env) -> None:
 def test_the_feed_id_reveals_no_path_and_differs_per_log(tmp_path: Path) -> None:
     def feed_id(log: str) -> str:
         (tmp_path / "c.toml").write_text(f'[log]\npath = "{log}"\n')
-        from snn_feed.export import feed_info
+        from snn_feed.service.export import feed_info
 
         return feed_info(load_settings(tmp_path / "c.toml", environ={})).id
 

@@ -8,8 +8,8 @@ import gfm
 import pytest
 from conftest import SEED_LOG
 
-from snn_feed.glossary import normalize, normalize_terms, separate_urls
-from snn_feed.logparse import parse_log
+from snn_feed.journal.logparse import parse_log
+from snn_feed.translation.glossary import normalize, normalize_terms, separate_urls
 
 BAD = ["尖峰神经网络", "尖刺神经网络", "加标神经网络", "钉状神经网络"]
 SEED = SEED_LOG.read_bytes().decode("utf-8", errors="replace")
@@ -66,7 +66,7 @@ def test_normalize_terms_prefers_the_longest_mistranslation() -> None:
 
 
 def test_a_configured_table_changes_the_output_and_the_version() -> None:
-    from snn_feed.glossary import DEFAULT, Glossary
+    from snn_feed.translation.glossary import DEFAULT, Glossary
 
     custom = Glossary(DEFAULT.terms, {**DEFAULT.corrections, "神经形态": "类脑"})
     assert custom.normalize("神经形态芯片上的尖峰神经网络") == "类脑芯片上的脉冲神经网络"

@@ -17,7 +17,7 @@ import pytest
 from conftest import LOG_ZONE, SEED_LOG, git, real_papers, run_cli, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
-from snn_feed.logparse import parse_log
+from snn_feed.journal.logparse import parse_log
 
 # The clock tests (pytest.mark.clock) are run again at hard instants by CI. Not marked: the
 # backfill-after-import and killed-backfill tests, the slowest of the suite, whose windows are

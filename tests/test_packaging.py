@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from snn_feed.migrate import head_revision
+from snn_feed.store.migrate import head_revision
 
 REPO = Path(__file__).resolve().parents[1]
 

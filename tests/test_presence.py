@@ -14,11 +14,11 @@ import pytest
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
 
-from snn_feed.logfile import insert_entries
-from snn_feed.logparse import normalize_title
-from snn_feed.presence import Presence, entry_ids
+from snn_feed.journal.logfile import insert_entries
+from snn_feed.journal.logparse import normalize_title
+from snn_feed.journal.presence import Presence, entry_ids
+from snn_feed.journal.render import render_entry
 from snn_feed.records import LogEntry
-from snn_feed.render import render_entry
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 

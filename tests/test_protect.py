@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
-from snn_feed.protect import protect, restore
-from snn_feed.translate import DeepTranslatorEngine
+from snn_feed.translation.engines import DeepTranslatorEngine
+from snn_feed.translation.protect import protect, restore
 
 ABSTRACTS = [
     "We train spiking neural networks with a surrogate gradient whose cost is $O(T \\cdot N^2)$ "

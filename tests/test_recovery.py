@@ -15,9 +15,9 @@ from test_cli import Env
 
 from snn_feed.config import ArxivSettings, load_settings
 from snn_feed.errors import TranslationError
+from snn_feed.pipeline.sync import Syncer, SyncOptions
 from snn_feed.store import open_store
-from snn_feed.sync import Syncer, SyncOptions
-from snn_feed.translate import check_translation
+from snn_feed.translation.engines import check_translation
 
 
 @pytest.fixture
@@ -252,7 +252,7 @@ def test_an_unexpected_error_is_recorded_as_a_failed_run(env: Env) -> None:
 
     settings = load_settings(env.config(), environ={})
     store = open_store(settings.database_url)
-    from snn_feed.arxiv_source import PoliteClient
+    from snn_feed.sources.api import PoliteClient
 
     client = PoliteClient(ArxivSettings(api_url=env.arxiv.url, delay_seconds=0))
     syncer = Syncer(settings, store, client, Broken(), None)

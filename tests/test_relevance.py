@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from snn_feed.config import DEFAULT_KEYWORDS
+from snn_feed.pipeline.relevance import Weights, build_query, code_url, keyword_hits, score
 from snn_feed.records import Paper
-from snn_feed.relevance import Weights, build_query, code_url, keyword_hits, score
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Rendering one log entry (snn_feed.render) and growing the log file (snn_feed.logfile).
+"""Rendering one log entry (journal.render) and growing the log file (journal.logfile).
 
 Rendered Markdown is checked the way GitHub shows it: through cmark-gfm (tests/gfm.py), never by
 comparing against hand-written expected Markdown. The original hand-made log
@@ -22,11 +22,11 @@ from conftest import SEED_LOG
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from snn_feed import logfile
 from snn_feed.errors import LogFileError
-from snn_feed.logfile import ids_in, insert_entries, read_log, write_atomic
+from snn_feed.journal import logfile
+from snn_feed.journal.logfile import ids_in, insert_entries, read_log, write_atomic
+from snn_feed.journal.render import render_entry
 from snn_feed.records import LogEntry
-from snn_feed.render import render_entry
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 

@@ -1,4 +1,4 @@
-"""`snn_feed.rss_source`: arXiv's announcement feeds parsed from files in the real format
+"""`snn_feed.sources.announcements`: arXiv's announcement feeds parsed from files in the real format
 (tests/fixtures/rss), and fetched from a local fake feed server with conditional requests and
 scripted faults."""
 
@@ -18,7 +18,7 @@ from fake_rss import FakeRss, header, rss_fixture
 from fakes import Reply, running
 
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
-from snn_feed.rss_source import (
+from snn_feed.sources.announcements import (
     USER_AGENT,
     AnnounceType,
     Feed,

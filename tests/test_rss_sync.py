@@ -16,7 +16,7 @@ from conftest import git, run_cli, utc_now, write_config
 from fake_rss import FakeRss, header, rss_fixture
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, running
 
-from snn_feed.rss_source import parse_feed
+from snn_feed.sources.announcements import parse_feed
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 

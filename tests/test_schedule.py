@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from snn_feed.config import Settings
-from snn_feed.schedule import (
+from snn_feed.service.schedule import (
     crontab_days,
     fire_times,
     make_trigger,

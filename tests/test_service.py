@@ -22,7 +22,7 @@ from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh, slow_zh
 
 from snn_feed.config import load_settings
-from snn_feed.service import Service
+from snn_feed.service.scheduler import Service
 from snn_feed.store import SyncRun, open_store
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too

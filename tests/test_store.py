@@ -13,9 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
-from snn_feed import migrate
 from snn_feed.records import Paper
-from snn_feed.store import Base, PaperState, Store, make_engine
+from snn_feed.store import Base, PaperState, Store, make_engine, migrate
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
-from snn_feed.translate import DeepTranslatorEngine, call_with_deadline, split_text
+from snn_feed.translation.engines import DeepTranslatorEngine, call_with_deadline, split_text
 
 
 @settings(max_examples=200, deadline=None)
@@ -84,7 +84,7 @@ def test_call_with_deadline_passes_results_and_errors_through() -> None:
 
 
 def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslator) -> None:
-    from snn_feed.translate import translate_many
+    from snn_feed.translation.engines import translate_many
 
     fake_translator.translate = slow_zh(0.05)
     # A generous deadline: this test is about which answer goes to which paper, and eight
@@ -96,7 +96,7 @@ def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslat
 
 
 def test_requests_to_one_engine_respect_its_rate(fake_translator: FakeTranslator) -> None:
-    from snn_feed.translate import translate_many
+    from snn_feed.translation.engines import translate_many
 
     eng = engine(fake_translator.base + "/m", rate_per_second=20)
     texts = [(str(i), f"Spiking neural networks, sentence {i} of many.") for i in range(8)]

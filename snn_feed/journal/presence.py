@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from snn_feed.logparse import normalize_title, title_similarity
+from snn_feed.journal.logparse import normalize_title, title_similarity
 
 # An entry's first line up to its own paper link; titles and names before it are escaped
 # (`\[`), so nothing written from arXiv or a translator can fake the `[paper](` of a link.

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from snn_feed.errors import LogFileError
-from snn_feed.render import month_heading
+from snn_feed.journal.render import month_heading
 
 _NEW_ID = r"\d{4}\.\d{4,5}"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"

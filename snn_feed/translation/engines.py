@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import ConfigError, TranslationError
-from snn_feed.protect import protect, restore
+from snn_feed.translation.protect import protect, restore
 
 log = logging.getLogger(__name__)
 
@@ -391,7 +391,7 @@ def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = N
 def make_engine(settings: TranslateSettings) -> Engine:
     """The engine named by `settings.backend`."""
     if settings.backend in ("deepl", "openai", "baidu"):
-        from snn_feed import http_engines
+        from snn_feed.translation import http_engines
 
         return http_engines.ENGINES[settings.backend](settings)
     return DeepTranslatorEngine(settings)

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from snn_feed.config import Settings
 from snn_feed.errors import ExitStatus, Interrupted, SnnFeedError
-from snn_feed.schedule import make_trigger, next_run, previous_run
+from snn_feed.pipeline.sync import SyncOptions, SyncResult, run_sync
+from snn_feed.service.schedule import make_trigger, next_run, previous_run
 from snn_feed.store import open_store
-from snn_feed.sync import SyncOptions, SyncResult, run_sync
 
 log = logging.getLogger(__name__)
 

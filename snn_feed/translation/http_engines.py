@@ -13,7 +13,7 @@ import httpx
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
-from snn_feed.translate import Engine
+from snn_feed.translation.engines import Engine
 
 
 class HttpEngine(Engine):

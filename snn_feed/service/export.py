@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from feedgen.feed import FeedGenerator
 
-from snn_feed import __version__, logfile
+from snn_feed import __version__
 from snn_feed.errors import ExportError, LogFileError
+from snn_feed.journal import logfile
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings

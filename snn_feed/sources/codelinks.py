@@ -32,9 +32,9 @@ from time import monotonic
 
 import httpx
 
-from snn_feed.arxiv_source import USER_AGENT
 from snn_feed.errors import ConfigError, SnnFeedError
-from snn_feed.relevance import repository_url
+from snn_feed.pipeline.relevance import repository_url
+from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from snn_feed.errors import FetchError
-from snn_feed.logparse import Entry, Stray, confident_match, normalize_title, parse_log
+from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_title, parse_log
+from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
-from snn_feed.relevance import code_url
 from snn_feed.store import Store
 
 log = logging.getLogger(__name__)

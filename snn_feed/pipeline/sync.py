@@ -21,8 +21,6 @@ from time import sleep as pause
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from snn_feed import archive, arxiv_source, glossary, logfile, relevance
-from snn_feed.codelinks import HfPapers, LinkLookupError
 from snn_feed.config import Settings
 from snn_feed.errors import (
     BusyError,
@@ -33,14 +31,19 @@ from snn_feed.errors import (
     Interrupted,
     TranslationError,
 )
-from snn_feed.gitrepo import GitRepo
-from snn_feed.paths import check_inside, safe_log_path
-from snn_feed.presence import Presence
+from snn_feed.journal import archive, logfile
+from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.journal.paths import check_inside, safe_log_path
+from snn_feed.journal.presence import Presence
+from snn_feed.journal.render import render_entry
+from snn_feed.pipeline import relevance
 from snn_feed.records import LogEntry, Paper, SyncSummary
-from snn_feed.render import render_entry
-from snn_feed.rss_source import FetchResult, RssClient, Validators
+from snn_feed.sources import api as arxiv_source
+from snn_feed.sources.announcements import FetchResult, RssClient, Validators
+from snn_feed.sources.codelinks import HfPapers, LinkLookupError
 from snn_feed.store import PaperRow, PaperState, Placement, Store, open_store
-from snn_feed.translate import NoTranslation, Translator, make_translator, translate_many
+from snn_feed.translation import glossary
+from snn_feed.translation.engines import NoTranslation, Translator, make_translator, translate_many
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -776,7 +779,7 @@ def _refresh_feed(settings: Settings, store: Store, result: SyncResult) -> None:
     the next sync writes it again."""
     if settings.atom_path is None:
         return
-    from snn_feed.export import export_atom
+    from snn_feed.service.export import export_atom
 
     try:
         export_atom(settings, store)

@@ -1,4 +1,6 @@
-"""All storage: papers with their pipeline state, and the record of each sync run.
+"""Where papers and the state of runs are kept (SQLite or PostgreSQL).
+
+All storage: papers with their pipeline state, and the record of each sync run.
 
 A paper is stored once per versionless arXiv id. Its `state` moves forward only
 (fetched -> translated -> written -> committed), and each move is committed in the same
@@ -220,7 +222,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     With `create=False` a missing SQLite file is not created: an empty in-memory database
     stands in for it (used by dry runs, which must leave no trace).
     """
-    from snn_feed import migrate
+    from snn_feed.store import migrate
 
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != "sqlite:///:memory:":

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from snn_feed.pipeline.sync import Syncer
 from snn_feed.records import SyncSummary
-from snn_feed.sync import Syncer
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from snn_feed.config import Settings
-from snn_feed.schedule import fire_times, make_trigger, next_run
+from snn_feed.service.schedule import fire_times, make_trigger, next_run
 from snn_feed.store import PaperState, Store, SyncRun
 
 

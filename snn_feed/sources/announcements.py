@@ -35,15 +35,15 @@ from zoneinfo import ZoneInfo
 import httpx
 from lxml import etree
 
-from snn_feed.arxiv_source import (
+from snn_feed.errors import ConfigError, FeedFormatError, FetchError
+from snn_feed.records import Paper
+from snn_feed.sources.api import (
     MAX_RETRY_AFTER_SECONDS,
     USER_AGENT,
     TransientFetchError,
     bounded_retries,
     parse_retry_after,
 )
-from snn_feed.errors import ConfigError, FeedFormatError, FetchError
-from snn_feed.records import Paper
 
 log = logging.getLogger(__name__)
 

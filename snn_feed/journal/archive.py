@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from snn_feed.logfile import newline_of
+from snn_feed.journal.logfile import newline_of
 
 INDEX_START = "<!-- snn-feed archive index -->"
 INDEX_END = "<!-- /snn-feed archive index -->"

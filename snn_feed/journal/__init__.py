@@ -1,0 +1,1 @@
+"""The Markdown log: read, rendered, inserted into, archived and committed."""

@@ -1,0 +1,1 @@
+"""The sync and its stages, and the commands composed of them."""

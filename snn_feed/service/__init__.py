@@ -1,0 +1,1 @@
+"""Running and reporting: the scheduler, status and the Atom feed."""

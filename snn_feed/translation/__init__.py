@@ -1,0 +1,1 @@
+"""Chinese abstracts: the engines, their fallback chain, the glossary."""
