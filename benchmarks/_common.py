@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fakes import FIXTURES, FakeArxiv, FakeEntry, write_config  # noqa: E402
 
 if TYPE_CHECKING:
-    from snn_feed.pipeline.sync import Syncer
+    from snn_feed.pipeline.context import Seams
     from snn_feed.records import Paper
 
 SEED_LOG = FIXTURES / "seed-log" / "README.md"
@@ -105,18 +105,18 @@ def git_repository(folder: Path, text: str) -> Path:
 
 
 @contextmanager
-def syncer_for(work: Path, log_path: Path) -> Iterator[Syncer]:
-    """snn-feed's own `Syncer` in this process, over a new database in `work`, writing
+def seams_for(work: Path, log_path: Path) -> Iterator[Seams]:
+    """snn-feed's own seams in this process, over a new database in `work`, writing
     `log_path` without git: to time one stage of a sync on its real code path."""
     from snn_feed.config import load_settings
-    from snn_feed.pipeline.sync import locked_syncer
+    from snn_feed.pipeline.context import open_seams
 
     config = write_config(
         work / "config.toml", arxiv_url="http://127.0.0.1:9/unused", translator_url=None,
         log_path=log_path,
     )  # fmt: skip
-    with locked_syncer(load_settings(str(config)), commit=False) as syncer:
-        yield syncer
+    with open_seams(load_settings(str(config)), commit=False) as seams:
+        yield seams
 
 
 def existing_database(config: Path) -> None:

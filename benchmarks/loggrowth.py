@@ -8,7 +8,7 @@ The logs are made of real SNN titles and first authors (tests/fixtures/snn-paper
 Chinese abstract in each link title, 300 entries a month, newest month first, as snn-feed
 writes them; the new entries go at the end of the current month. Two measurements:
 
-- append-s: snn-feed's write stage on its real code path (`Syncer.write`: read the log, find
+- append-s: snn-feed's write stage on its real code path (`writing.write`: read the log, find
   the ids it holds, render, insert, write atomically with fsync), 30 translated papers waiting;
 - sync-s: a whole `snn-feed sync --no-commit` in a fresh process, fetching the 30 papers from
   a local fake arXiv.
@@ -24,12 +24,14 @@ import time
 from datetime import UTC, datetime
 from itertools import cycle, pairwise
 
-from _common import existing_database, median, parse_page, scratch, snn_feed, syncer_for, table
+from _common import existing_database, median, parse_page, scratch, seams_for, snn_feed, table
 from fakes import FakeArxiv, atom_feed, fake_zh, real_papers, running, snn_entries, write_config
 
 from snn_feed.journal import logfile
 from snn_feed.journal.render import month_heading, render_entry
-from snn_feed.records import LogEntry, SyncSummary
+from snn_feed.pipeline import writing
+from snn_feed.pipeline.guard import LogGuard
+from snn_feed.records import LogEntry
 
 PER_MONTH = 300
 NEW = 30
@@ -80,16 +82,17 @@ def append_once(text: str, now: datetime) -> tuple[float, float, int]:
         started = time.perf_counter()
         logfile.read_log(log)
         read = time.perf_counter() - started
-        with syncer_for(work, log) as syncer:
+        with seams_for(work, log) as seams:
             papers = parse_page(atom_feed(snn_entries(NEW, now), NEW, 0, NEW))
-            syncer.store.add_papers([(p, 3, None) for p in papers])
+            seams.store.add_papers([(p, 3, None) for p in papers])
             for p in papers:
-                syncer.store.save_translation(p.arxiv_id, fake_zh(p.abstract), "google")
-            summary = SyncSummary()
+                seams.store.save_translation(p.arxiv_id, fake_zh(p.abstract), "google")
+            guard = LogGuard(seams.store, seams.git, seams.log_path)
             started = time.perf_counter()
-            syncer.write(summary)
+            written = writing.write(seams.store, seams.log_path, seams.settings.log, guard,
+                                    seams.today())  # fmt: skip
             append = time.perf_counter() - started
-    return read, append, summary.written
+    return read, append, written
 
 
 def sync_once(text: str, now: datetime) -> float:

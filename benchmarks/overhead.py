@@ -29,14 +29,15 @@ from _common import (
     median,
     parse_page,
     scratch,
+    seams_for,
     snn_feed,
-    syncer_for,
     table,
 )
 from fakes import FakeArxiv, FakeTranslator, atom_feed, running, snn_entries, write_config
 
 from snn_feed.config import LogSettings
-from snn_feed.pipeline import relevance
+from snn_feed.pipeline import relevance, writing
+from snn_feed.pipeline.guard import LogGuard
 from snn_feed.records import SyncSummary
 
 TARGET_SECONDS = 1.0
@@ -91,8 +92,8 @@ def stage_cpu(papers: int) -> dict[str, float]:
     summary = SyncSummary()
     with scratch() as work:
         log = git_repository(work / "log", SEED_LOG.read_text(encoding="utf-8"))
-        with syncer_for(work, log) as syncer:
-            feed, size = syncer.settings.feed, syncer.settings.arxiv.page_size
+        with seams_for(work, log) as seams:
+            feed, size = seams.settings.feed, seams.settings.arxiv.page_size
             clock = time.process_time()
             parsed = parse_page(body)
             spent["parse"], clock = time.process_time() - clock, time.process_time()
@@ -103,11 +104,13 @@ def stage_cpu(papers: int) -> dict[str, float]:
             ]  # fmt: skip
             spent["score"], clock = time.process_time() - clock, time.process_time()
             for start in range(0, len(scored), size):  # one transaction per page, as in a sync
-                syncer.store.add_papers(scored[start : start + size])
+                seams.store.add_papers(scored[start : start + size])
             spent["store"], clock = time.process_time() - clock, time.process_time()
-            syncer.translate(summary)  # backend "none": the bookkeeping only
+            seams.translating().run()  # backend "none": the bookkeeping only
             spent["translate-none"], clock = time.process_time() - clock, time.process_time()
-            syncer.write(summary)
+            guard = LogGuard(seams.store, seams.git, seams.log_path)
+            summary.written = writing.write(seams.store, seams.log_path, seams.settings.log,
+                                            guard, seams.today())  # fmt: skip
             spent["render-write"] = time.process_time() - clock
     if summary.written != papers:
         raise SystemExit(f"expected {papers} papers written, got {summary.written}")

@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from fakes import FakeTranslator, fake_zh, running  # noqa: E402
 
 from snn_feed.config import TranslateSettings  # noqa: E402
-from snn_feed.translation.engines import make_engine, translate_many  # noqa: E402
+from snn_feed.translation.chain import make_engine, translate_many  # noqa: E402
 
 
 def measure(count: int, concurrency: int, rate: float, latency: float) -> dict[str, float]:

@@ -229,19 +229,19 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
     from pathlib import Path
 
     from snn_feed.journal import logfile
+    from snn_feed.pipeline.context import open_seams
     from snn_feed.pipeline.importer import import_log
-    from snn_feed.pipeline.sync import locked_syncer
-    from snn_feed.sources import api as arxiv_source
+    from snn_feed.sources import api
 
     path = Path(log_file) if log_file else settings.log_path
     text = logfile.read_log(path)
-    with locked_syncer(settings, commit=False) as syncer:
-        client = syncer.client
+    with open_seams(settings, commit=False) as seams:
+        client = seams.client
 
         def search(query: str) -> list:  # type: ignore[type-arg]
-            return arxiv_source.search_titles(client, query)
+            return api.search_titles(client, query)
 
-        report = import_log(text, syncer.store, None if no_resolve else search)
+        report = import_log(text, seams.store, None if no_resolve else search)
     for line in report.lines():
         click.echo(line)
     for error in report.errors:  # also where scripts and cron look for failures
@@ -270,7 +270,7 @@ def backfill(
 
     from snn_feed.errors import ExitStatus
     from snn_feed.pipeline.backfill import Backfiller
-    from snn_feed.pipeline.sync import locked_syncer
+    from snn_feed.pipeline.context import open_seams
     from snn_feed.progress import reporter
 
     # The dates name days in the log's time zone, as the month windows do; in a New York
@@ -283,8 +283,8 @@ def backfill(
         )
     arxiv = settings.arxiv.model_copy(update={"page_size": settings.arxiv.backfill_page_size})
     settings = settings.model_copy(update={"arxiv": arxiv})
-    with locked_syncer(settings, commit=not no_commit) as syncer, reporter() as progress:
-        summary = Backfiller(syncer, progress).run(
+    with open_seams(settings, commit=not no_commit) as seams, reporter() as progress:
+        summary = Backfiller(seams, progress).run(
             start.date(), last, commit_every=commit_every, commit=not no_commit
         )
     click.echo(f"backfill: {summary.line()}")
@@ -312,8 +312,8 @@ def retranslate(
     """
     from zoneinfo import ZoneInfo
 
-    from snn_feed.pipeline.sync import locked_syncer
-    from snn_feed.store import PaperState
+    from snn_feed.pipeline.context import open_seams
+    from snn_feed.pipeline.retranslate import retranslate as again
 
     if bool(ids) == bool(since):
         raise click.UsageError("give either paper ids or --since")
@@ -321,16 +321,13 @@ def retranslate(
         t = settings.translate
         t.url, t.api_key = t.urls.get(engine, t.url), t.api_keys.get(engine, t.api_key)
         t.engines, t.backend = [], engine  # type: ignore[assignment]
-    with locked_syncer(settings, commit=False) as syncer:
-        # A day in the log's time zone, as `sync --since` reads it.
-        start = since.replace(tzinfo=ZoneInfo(settings.log.timezone)) if since else None
-        rows = syncer.store.papers(ids=list(ids), since=start)
-        if since:  # papers held back by [feed] min_score are never logged: no need to ask
-            rows = [r for r in rows if r.state != PaperState.SKIPPED]
-        done, errors = syncer.retranslate(rows, force=force)
+    # A day in the log's time zone, as `sync --since` reads it.
+    start = since.replace(tzinfo=ZoneInfo(settings.log.timezone)) if since else None
+    with open_seams(settings, commit=False) as seams:
+        done, chosen, errors = again(seams, ids, start, force=force)
     for line in errors:
         click.echo(f"snn-feed: {line}", err=True)
-    click.echo(f"retranslate: {done} of {len(rows)} papers translated again")
+    click.echo(f"retranslate: {done} of {chosen} papers translated again")
     sys.exit(ExitStatus.PARTIAL if errors else ExitStatus.DONE)
 
 
@@ -345,17 +342,19 @@ def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None
     The log keeps the newest months and an index linking each archived year; the moved text is
     not changed by a byte, so --restore gives back the identical file.
     """
-    from snn_feed.pipeline.sync import locked_syncer
+    from snn_feed.pipeline.archiving import archive_old_months, restore_archive
+    from snn_feed.pipeline.context import open_seams
 
-    with locked_syncer(settings) as syncer:
+    with open_seams(settings) as seams:
+        guard = seams.guard()
         if restore:
-            years = syncer.restore_archive()
+            years = restore_archive(seams.log_path, guard, seams.git)
             click.echo(f"archive: restored {', '.join(map(str, years)) or 'nothing'}")
             return
         keep = keep_months or settings.log.keep_months
         if not keep:
             raise click.UsageError("give --keep-months N or set [log] keep_months")
-        years = syncer.archive_old_months(keep)
+        years = archive_old_months(seams.log_path, keep, guard, seams.git)
         moved = ", ".join(map(str, years))
         click.echo(f"archive: months moved to {moved}" if years else "archive: nothing to move")
 

@@ -10,7 +10,7 @@ from fakes import FakeTranslator, Reply, fake_zh
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import TranslationError
-from snn_feed.translation.engines import FallbackChain, make_engine
+from snn_feed.translation.chain import FallbackChain, make_engine
 
 ABSTRACT = "Spiking neural networks are trained with surrogate gradients. They run on chips."
 ENGINES = {
@@ -39,7 +39,7 @@ def engine(server: FakeTranslator, backend: str, **extra: object):
 
 @pytest.mark.parametrize("backend", ENGINES)
 def test_success(fake_translator: FakeTranslator, backend: str) -> None:
-    result = engine(fake_translator, backend).translate(ABSTRACT)
+    result = engine(fake_translator, backend).translate(ABSTRACT).text
     assert "".join(result.split()) == "".join(fake_zh(ABSTRACT).split())
     assert fake_translator.requests[0]["path"] == ENGINES[backend][1]
 
@@ -94,6 +94,6 @@ def test_a_chain_moves_past_a_spent_quota(fake_translator: FakeTranslator) -> No
     fake_translator.fault = lambda r: Reply(456, b"{}") if r["path"] == "/v2/translate" else None
     chain = FallbackChain([engine(fake_translator, "deepl"), engine(fake_translator, "openai")],
                           None, 60)  # fmt: skip
-    assert "译文" in chain.translate(ABSTRACT)
-    assert chain.last_engine == "openai"
+    answer = chain.translate(ABSTRACT)
+    assert "译文" in answer.text and answer.engine == "openai"
     assert [r["path"] for r in fake_translator.requests].count("/v2/translate") == 1

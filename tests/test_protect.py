@@ -36,7 +36,7 @@ def test_math_and_urls_survive_a_round_trip_through_each_engine(
         backend=backend, url=fake_translator.base + path, timeout_seconds=5, retries=0,  # type: ignore[arg-type]
     ))  # fmt: skip
     for abstract in ABSTRACTS:
-        result = engine.translate(abstract)
+        result = engine.translate(abstract).text
         _, spans = protect(abstract)
         assert spans
         for span in spans:

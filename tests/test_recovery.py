@@ -15,9 +15,10 @@ from test_cli import Env
 
 from snn_feed.config import ArxivSettings, load_settings
 from snn_feed.errors import TranslationError
-from snn_feed.pipeline.sync import Syncer, SyncOptions
+from snn_feed.pipeline.context import Seams
+from snn_feed.pipeline.sync import SyncOptions, sync
 from snn_feed.store import open_store
-from snn_feed.translation.engines import check_translation
+from snn_feed.translation.engines import Translation, check_translation
 
 
 @pytest.fixture
@@ -247,7 +248,9 @@ def test_an_unexpected_error_is_recorded_as_a_failed_run(env: Env) -> None:
     class Broken:
         name = "broken"
 
-        def translate(self, text: str) -> str:
+        engine_names = ("broken",)
+
+        def translate(self, text: str) -> Translation:
             raise RuntimeError("bug in an engine")
 
     settings = load_settings(env.config(), environ={})
@@ -255,9 +258,8 @@ def test_an_unexpected_error_is_recorded_as_a_failed_run(env: Env) -> None:
     from snn_feed.sources.api import PoliteClient
 
     client = PoliteClient(ArxivSettings(api_url=env.arxiv.url, delay_seconds=0))
-    syncer = Syncer(settings, store, client, Broken(), None)
     with pytest.raises(RuntimeError):
-        syncer.run(SyncOptions())
+        sync(Seams(settings, store, client, Broken(), None), SyncOptions())
     with store.session() as s:
         from snn_feed.store import SyncRun
 

@@ -41,7 +41,7 @@ def test_google_long_abstract_is_sent_in_pieces_under_its_limit(
     fake_translator: FakeTranslator,
 ) -> None:
     text = " ".join(f"Spiking neural networks sentence {i} is here." for i in range(300))
-    result = engine(fake_translator.base + "/m").translate(text)
+    result = engine(fake_translator.base + "/m").translate(text).text
     sent = [r["params"]["q"] for r in fake_translator.requests]
     assert len(sent) >= 3 and all(len(q) < 5000 for q in sent)
     assert "".join(result.split()) == "".join("".join(fake_zh(q) for q in sent).split())
@@ -84,7 +84,7 @@ def test_call_with_deadline_passes_results_and_errors_through() -> None:
 
 
 def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslator) -> None:
-    from snn_feed.translation.engines import translate_many
+    from snn_feed.translation.chain import translate_many
 
     fake_translator.translate = slow_zh(0.05)
     # A generous deadline: this test is about which answer goes to which paper, and eight
@@ -96,7 +96,7 @@ def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslat
 
 
 def test_requests_to_one_engine_respect_its_rate(fake_translator: FakeTranslator) -> None:
-    from snn_feed.translation.engines import translate_many
+    from snn_feed.translation.chain import translate_many
 
     eng = engine(fake_translator.base + "/m", rate_per_second=20)
     texts = [(str(i), f"Spiking neural networks, sentence {i} of many.") for i in range(8)]

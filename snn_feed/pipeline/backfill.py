@@ -15,7 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from snn_feed.pipeline.sync import Syncer
+from snn_feed.pipeline import committing, fetching, writing
+from snn_feed.pipeline.context import Seams
+from snn_feed.pipeline.fetching import Fetched
+from snn_feed.pipeline.reconcile import read_presence
 from snn_feed.records import SyncSummary
 
 log = logging.getLogger(__name__)
@@ -46,60 +49,76 @@ def month_windows(start: date, end: date, zone: ZoneInfo) -> list[tuple[datetime
 
 
 class Backfiller:
-    """Runs a backfill with the seams of a `Syncer`."""
+    """Runs a backfill over the seams of a command: the sync's stages, month by month."""
 
-    def __init__(self, syncer: Syncer, progress: Progress | None = None) -> None:
-        self.syncer = syncer
-        self.store = syncer.store
+    def __init__(self, seams: Seams, progress: Progress | None = None) -> None:
+        self.seams = seams
+        self.store = seams.store
         self.progress = progress or (lambda *args: None)
-        feed = syncer.settings.feed
+        settings = seams.settings
+        feed = settings.feed
         query = "|".join([*feed.keywords, "-", *feed.exclude, "-", *feed.categories])
         self.query_hash = hashlib.sha256(query.encode()).hexdigest()[:16]
+        self.selection = seams.selection()
+        self.translating = seams.translating()
+        self.guard = seams.guard()
 
     def run(
         self, start: date, end: date, *, commit_every: str = "backfill", commit: bool = True
     ) -> SyncSummary:
-        summary = SyncSummary()
+        seams, summary = self.seams, SyncSummary()
         if commit:
-            self.syncer.prepare_repository()
-        windows = month_windows(start, end, self.syncer.zone)
+            committing.prepare_repository(seams.git, seams.log_path)
+        windows = month_windows(start, end, seams.zone)
         for done, (low, high) in enumerate(windows, 1):
-            self._window(low, high, summary)
+            fetched = self._window(low, high)
+            summary.found += fetched.found
+            summary.new += fetched.new
             # Each month is translated and written before the next is fetched, so memory holds
             # one month of papers, and a stop loses at most the month in progress.
-            self.syncer.translate(summary)
-            self.syncer.write(summary)
-            label = low.astimezone(self.syncer.zone).strftime("%Y-%m")
+            translated = self.translating.run()
+            summary.translated += translated.translated
+            summary.messages += translated.failures
+            seams.safe_point()
+            summary.written += writing.write(
+                self.store, seams.log_path, seams.settings.log, self.guard, seams.today()
+            )
+            label = low.astimezone(seams.zone).strftime("%Y-%m")
             self.progress(label, done, len(windows), summary.found)
             if commit and commit_every == "month":
-                self.syncer.commit(summary, message=f"backfill {label}: {{count}} papers")
+                self._commit(summary, f"backfill {label}: {{count}} papers")
         if commit:
             span = f"{start.isoformat()}..{end.isoformat()}"
-            self.syncer.commit(summary, message=f"backfill {span}: {{count}} papers")
+            self._commit(summary, f"backfill {span}: {{count}} papers")
         summary.pending = self.store.count_unwritten()
         return summary
 
-    def _window(self, low: datetime, high: datetime, summary: SyncSummary) -> None:
+    def _commit(self, summary: SyncSummary, message: str) -> None:
+        seams = self.seams
+        if seams.git is None:
+            return
+        sha = committing.commit(self.store, seams.git, seams.settings.git, seams.log_path,
+                                self.guard, seams.today().date(), message)  # fmt: skip
+        summary.commit = sha or summary.commit
+
+    def _window(self, low: datetime, high: datetime) -> Fetched:
         if self.store.window_done(self.query_hash, low, high):
             log.info("already fetched: %s .. %s", low, high)
-            return
-        found_before = summary.found
+            return Fetched()
         try:
-            self._fetch(low, high, summary)
+            fetched = self._fetch(low, high)
         except WindowTooLarge:
-            summary.found = found_before
             middle = low + (high - low) / 2
-            self._window(low, middle, summary)
-            self._window(middle + timedelta(minutes=1), high, summary)
-            return
-        found = summary.found - found_before
+            return self._window(low, middle) + self._window(middle + timedelta(minutes=1), high)
         # arXiv now and then answers a query that has results with an empty first page that
         # claims none; an empty window is asked again on the next run rather than trusted.
-        if found:
-            self.store.mark_window_done(self.query_hash, low, high, found)
+        if fetched.found:
+            self.store.mark_window_done(self.query_hash, low, high, fetched.found)
+        return fetched
 
-    def _fetch(self, low: datetime, high: datetime, summary: SyncSummary) -> None:
-        client = self.syncer.client
+    def _fetch(self, low: datetime, high: datetime) -> Fetched:
+        seams = self.seams
+        client = seams.client
         client.last_total = None
         log.info("backfill window %s .. %s", low, high)
         checked = False
@@ -111,4 +130,12 @@ class Backfiller:
                 if client.last_total > SPLIT_ABOVE and high - low > timedelta(hours=2):
                     raise WindowTooLarge
 
-        self.syncer.fetch(low, high, summary, origin="backfill", on_page=guard)
+        search = fetching.search_window(client, seams.settings.feed, low, high, guard)
+        presence = read_presence(seams.log_path, self.store)
+        new = 0
+        for page_new in fetching.store_window(
+            self.store, search, self.selection, presence, str(seams.log_path),
+            page_size=client.page_size, origin="backfill", safe_point=seams.safe_point,
+        ):  # fmt: skip
+            new += page_new
+        return Fetched(search.found, new)

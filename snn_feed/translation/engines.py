@@ -12,10 +12,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import ConfigError, TranslationError
@@ -24,12 +22,25 @@ from snn_feed.translation.protect import protect, restore
 log = logging.getLogger(__name__)
 
 
+class Translation(NamedTuple):
+    """One answer: the text, and the engine that gave it (a chain has several)."""
+
+    text: str
+    engine: str
+
+
 class Translator(Protocol):
     """Turns English text into the target language, or raises TranslationError."""
 
     name: str
 
-    def translate(self, text: str) -> str: ...
+    @property
+    def engine_names(self) -> list[str]:
+        """Every engine this translator may answer with (cached translations count from
+        these only)."""
+        ...
+
+    def translate(self, text: str) -> Translation: ...
 
 
 # Characters per request each engine accepts (Google: 5000; MyMemory: 500 on its free tier).
@@ -167,43 +178,6 @@ class RateLimit:
             time.sleep(slot - now)
 
 
-def translate_many(
-    translator: Translator,
-    items: Iterable[tuple[str, str]],
-    concurrency: int,
-    should_stop: Callable[[], bool] = lambda: False,
-) -> Generator[tuple[str, str | TranslationError, str], None, None]:
-    """Translate (key, text) pairs with at most `concurrency` in flight; yield (key, text or
-    the error, engine) as each finishes. Stops submitting when `should_stop()` says so."""
-    pending = iter(items)
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate") as pool:
-        running: dict[Future[tuple[str, str]], str] = {}
-
-        def fill() -> None:
-            while len(running) < concurrency and not should_stop():
-                item = next(pending, None)
-                if item is None:
-                    return
-                running[pool.submit(_translate_one, translator, item[1])] = item[0]
-
-        fill()
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                key = running.pop(future)
-                try:
-                    text, engine = future.result()
-                    yield key, text, engine
-                except TranslationError as err:
-                    yield key, err, err.engine
-            fill()
-
-
-def _translate_one(translator: Translator, text: str) -> tuple[str, str]:
-    result = translator.translate(text)
-    return result, getattr(translator, "last_engine", translator.name)  # same thread: right
-
-
 class Engine:
     """What every engine shares: protected spans, pieces within the engine's size limit, a
     check that each answer is a translation, and bounded retries. Subclasses send one piece."""
@@ -222,10 +196,14 @@ class Engine:
         """One request for one piece; raise TranslationError (or any error) on failure."""
         raise NotImplementedError
 
-    def translate(self, text: str) -> str:
+    @property
+    def engine_names(self) -> list[str]:
+        return [self.name]
+
+    def translate(self, text: str) -> Translation:
         masked, spans = protect(text)  # math, URLs, ids and code pass through untouched
         parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
-        return restore("\n".join(parts), spans, self.name)
+        return Translation(restore("\n".join(parts), spans, self.name), self.name)
 
     def _with_retries(self, piece: str) -> str:
         attempts = self.settings.retries + 1
@@ -315,83 +293,9 @@ class NoTranslation:
 
     name = "none"
 
-    def translate(self, text: str) -> str:
-        return ""
-
-
-class Cooldowns(Protocol):
-    """Where engines that hit a rate limit or quota rest (the database, shared by runs)."""
-
-    def cooling_down(self, engine: str) -> bool: ...
-
-    def cool_down(self, engine: str, until: datetime) -> None: ...
-
-
-class FallbackChain:
-    """`[translate] engines`: each engine in turn until one gives a real translation. An engine
-    that answers 429 or "quota used up" rests for `cooldown_minutes`."""
-
-    def __init__(
-        self, engines: list[Translator], cooldowns: Cooldowns | None, cooldown_minutes: float
-    ) -> None:
-        self.engines = engines
-        self.name = "+".join(e.name for e in engines)
-        self._local = threading.local()
-        self._cooldowns = cooldowns
-        self._rest = timedelta(minutes=cooldown_minutes)
-
     @property
-    def last_engine(self) -> str:
-        """The engine that made this thread's last translation."""
-        return getattr(self._local, "engine", self.name)
+    def engine_names(self) -> list[str]:
+        return [self.name]
 
-    def translate(self, text: str) -> str:
-        failures = []
-        for engine in self.engines:
-            if self._cooldowns is not None and self._cooldowns.cooling_down(engine.name):
-                failures.append(f"{engine.name}: resting after a rate limit")
-                continue
-            try:
-                result = engine.translate(text)
-            except TranslationError as err:
-                failures.append(str(err))
-                if self._cooldowns is not None and _exhausted(err):
-                    self._cooldowns.cool_down(engine.name, datetime.now(UTC) + self._rest)
-                continue
-            self._local.engine = engine.name
-            return result
-        raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
-
-
-def _exhausted(err: TranslationError) -> bool:
-    return err.status in (429, 456) or "quota" in str(err).lower()
-
-
-def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = None) -> Translator:
-    """The configured engine, or the fallback chain of `[translate] engines`."""
-    if settings.engines:
-        engines: list[Translator] = [
-            make_engine(
-                settings.model_copy(
-                    update={
-                        "backend": name,
-                        "url": settings.urls.get(name),
-                        "api_key": settings.api_keys.get(name, settings.api_key),
-                    }
-                )
-            )
-            for name in settings.engines
-        ]
-        return FallbackChain(engines, cooldowns, settings.cooldown_minutes)
-    if settings.backend == "none":
-        return NoTranslation()
-    return make_engine(settings)
-
-
-def make_engine(settings: TranslateSettings) -> Engine:
-    """The engine named by `settings.backend`."""
-    if settings.backend in ("deepl", "openai", "baidu"):
-        from snn_feed.translation import http_engines
-
-        return http_engines.ENGINES[settings.backend](settings)
-    return DeepTranslatorEngine(settings)
+    def translate(self, text: str) -> Translation:
+        return Translation("", self.name)

@@ -1,0 +1,63 @@
+"""The commit stage: the written entries in one commit of the log, for review. A paper is
+recorded as committed only once git holds it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from snn_feed.config import GitSettings
+from snn_feed.errors import GitError
+from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.pipeline.guard import LogGuard
+from snn_feed.pipeline.reconcile import read_presence
+from snn_feed.store import PaperState, Store
+
+
+def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
+    """A new log gets its own repository; an existing log must already be in one."""
+    if git is None:
+        return
+    if git.is_repository():
+        git.check_state()
+        return
+    if log_path.exists():
+        raise GitError(
+            f"the log {log_path} is not in a git repository: run `git init` "
+            "in its folder, or set [git] commit = false"
+        )
+    git.init()
+
+
+def commit(
+    store: Store,
+    git: GitRepo,
+    settings: GitSettings,
+    log_path: Path,
+    guard: LogGuard,
+    today: date,
+    message: str | None = None,
+) -> str | None:
+    """Commit the written papers; return the commit, or None when there was nothing to do.
+    `message` (default `[git] message`) gets `{date}` and `{count}`, the entries added."""
+    rows = store.in_state(PaperState.WRITTEN)
+    if not rows or not log_path.exists():
+        return None
+    ids = [r.arxiv_id for r in rows]
+    if not git.log_changed():
+        # Nothing to commit: papers the last commit holds are committed; papers marked
+        # written but missing from it (their lines were discarded) go back in line.
+        held = read_presence(log_path, store, git.committed_log())
+        kept = [r.arxiv_id for r in rows if held.holds(r.arxiv_id, r.title)]
+        store.mark_committed(kept, None)
+        store.unwrite(sorted(set(ids) - set(kept)))
+        return None
+    guard.check()
+    # Entries this commit adds: papers found already in the log were not written by us.
+    entries = sum(1 for r in rows if r.log_month is not None)
+    text = (message or settings.message).format(date=today.isoformat(), count=entries)
+    sha = git.commit_log(text)
+    store.mark_committed(ids, sha)
+    if settings.push:
+        git.push()
+    return sha

@@ -1,0 +1,155 @@
+"""The composition root: the lock, the store, the clients and git, built once per command.
+
+Every command that changes the log (sync, backfill, import, retranslate, archive) runs inside
+`open_seams`, under the one cross-process lock, and hands the stages what each one needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from time import monotonic
+from time import sleep as pause
+from zoneinfo import ZoneInfo
+
+from snn_feed.config import RssSettings, Settings
+from snn_feed.errors import BusyError, Interrupted
+from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.journal.paths import safe_log_path
+from snn_feed.pipeline.guard import LogGuard
+from snn_feed.pipeline.selection import Selection
+from snn_feed.pipeline.translating import Translating
+from snn_feed.sources.announcements import RssClient
+from snn_feed.sources.api import PoliteClient
+from snn_feed.store import Store, open_store
+from snn_feed.translation.chain import make_translator
+from snn_feed.translation.engines import Translator
+from snn_feed.translation.glossary import Glossary
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def never() -> bool:
+    return False
+
+
+@dataclass
+class Seams:
+    """What a command's stages talk to: each replaceable in tests, each built once."""
+
+    settings: Settings
+    store: Store
+    client: PoliteClient
+    translator: Translator
+    git: GitRepo | None
+    rss: RssClient | None = None
+    clock: Callable[[], datetime] = utc_now
+    should_stop: Callable[[], bool] = never
+    log_path: Path = field(init=False)
+    """The configured log; a symlink is written through unless it leads out of its repository."""
+    zone: ZoneInfo = field(init=False)
+    """The log's time zone: its months and days are read in it."""
+
+    def __post_init__(self) -> None:
+        self.log_path = safe_log_path(self.settings.log_path)
+        self.zone = ZoneInfo(self.settings.log.timezone)
+
+    def safe_point(self) -> None:
+        """Stop here if asked to: between papers and pages, never inside a write."""
+        if self.should_stop():
+            raise Interrupted("stopped on request at a safe point; the next sync continues")
+
+    def today(self) -> datetime:
+        """Now, in the log's time zone."""
+        return self.clock().astimezone(self.zone)
+
+    def selection(self) -> Selection:
+        return Selection(self.settings.feed, self.settings.score.weights())
+
+    def translating(self) -> Translating:
+        t = self.settings.translate
+        return Translating(self.store, self.translator, Glossary(t.glossary, t.corrections),
+                           t.concurrency, self.should_stop)  # fmt: skip
+
+    def guard(self) -> LogGuard:
+        return LogGuard(self.store, self.git, self.log_path)
+
+
+@contextmanager
+def open_seams(
+    settings: Settings,
+    *,
+    commit: bool = True,
+    dry_run: bool = False,
+    client: PoliteClient | None = None,
+    translator: Translator | None = None,
+    should_stop: Callable[[], bool] = never,
+    rss: RssClient | None = None,
+    announcements: bool = False,
+    clock: Callable[[], datetime] = utc_now,
+) -> Iterator[Seams]:
+    """The configured seams (unless given), under the cross-process lock that every sync,
+    backfill, import and archive shares. Only a command that may read the announcement feed
+    (`announcements`) gets a client for it; a dry run creates no database."""
+    from filelock import FileLock, Timeout
+
+    lock_path = settings.lock_path
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise BusyError(
+            f"another sync is running (lock {lock_path} held); try again later"
+        ) from None
+    sleep = stoppable_sleep(should_stop)
+    feed_client = rss or (rss_client(settings.rss, sleep) if announcements else None)
+    try:
+        store = open_store(settings.database_url, create=not dry_run)
+        try:
+            yield Seams(
+                settings,
+                store,
+                client or PoliteClient(settings.arxiv, sleep=sleep),
+                translator or make_translator(settings.translate, cooldowns=store),
+                GitRepo(settings.log_path, settings.git)
+                if settings.git.commit and commit and not dry_run
+                else None,
+                rss=feed_client,
+                clock=clock,
+                should_stop=should_stop,
+            )
+        finally:
+            store.engine.dispose()
+    finally:
+        if rss is None and feed_client is not None:
+            feed_client.close()
+        lock.release()
+
+
+def rss_client(r: RssSettings, sleep: Callable[[float], None]) -> RssClient:
+    return RssClient(
+        base_url=r.url, timeout_seconds=r.timeout_seconds, retries=r.retries,
+        backoff_seconds=r.backoff_seconds, sleep=sleep,
+    )  # fmt: skip
+
+
+def stoppable_sleep(should_stop: Callable[[], bool]) -> Callable[[float], None]:
+    """A sleep for the clients' pauses and retry backoffs that ends the run when asked to
+    stop: a backoff can last minutes, longer than a service is given to shut down."""
+
+    def sleep(seconds: float) -> None:
+        deadline = monotonic() + seconds
+        while (left := deadline - monotonic()) > 0:
+            if should_stop():
+                raise Interrupted(
+                    "stopped on request while waiting to retry; the next sync continues"
+                )
+            pause(min(left, 0.25))
+
+    return sleep

@@ -1,0 +1,123 @@
+"""The translate stage: a Chinese abstract for every waiting paper, each abstract paid for
+once (the cache is keyed by text, engine and glossary version), `[translate] concurrency` at a
+time. Only papers waiting for this log reach it: a paper the log already holds is never sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from snn_feed.errors import Interrupted, TranslationError
+from snn_feed.pipeline.guard import sha256
+from snn_feed.store import PaperRow, Store
+from snn_feed.translation.chain import translate_many
+from snn_feed.translation.engines import NoTranslation, Translation, Translator
+from snn_feed.translation.glossary import Glossary
+
+log = logging.getLogger(__name__)
+
+ENGINE_FAILURES_BEFORE_GIVING_UP = 2
+"""Consecutive failed papers after which the engine is taken to be down for this run."""
+
+
+@dataclass(frozen=True)
+class Translated:
+    """What one translate stage did: papers translated, and one line per failure."""
+
+    translated: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+class Translating:
+    def __init__(
+        self,
+        store: Store,
+        translator: Translator,
+        glossary: Glossary,
+        concurrency: int,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.store, self.translator, self.glossary = store, translator, glossary
+        self.concurrency, self.should_stop = concurrency, should_stop
+
+    def run(self) -> Translated:
+        """Translate the papers waiting for it; a failed paper stays waiting."""
+        waiting = self.store.to_translate()
+        if isinstance(self.translator, NoTranslation):
+            # Nothing to ask for or to cache: every waiting paper moves on in one transaction
+            # (a lookup, a cached empty text and an update per paper made this stage most of
+            # a backfill's time).
+            self.store.save_translations([(r.arxiv_id, "", self.translator.name) for r in waiting])
+            return Translated(len(waiting))
+        done, todo = 0, {}
+        for row in waiting:
+            cached = self._cached(row)
+            if cached is None:
+                todo[row.arxiv_id] = row
+                continue
+            self.store.save_translation(row.arxiv_id, self.glossary.normalize(cached.text),
+                                        cached.engine)  # fmt: skip
+            done += 1
+        failures: list[str] = []
+        in_a_row = 0
+
+        def enough() -> bool:
+            # After failures in a row the engine is taken to be down: nothing new is sent,
+            # but what is already in flight is still received and kept.
+            return self.should_stop() or in_a_row >= ENGINE_FAILURES_BEFORE_GIVING_UP
+
+        results = translate_many(
+            self.translator,
+            ((arxiv_id, row.abstract) for arxiv_id, row in todo.items()),
+            self.concurrency,
+            enough,
+        )
+        for arxiv_id, result, engine in results:
+            if isinstance(result, TranslationError):
+                self.store.record_translation_failure(arxiv_id, str(result))
+                failures.append(f"translation failed for {arxiv_id}: {result}")
+                in_a_row += 1
+                continue
+            in_a_row = 0
+            self._remember(todo[arxiv_id], Translation(result, engine))
+            self.store.save_translation(arxiv_id, self.glossary.normalize(result), engine)
+            done += 1
+        if in_a_row >= ENGINE_FAILURES_BEFORE_GIVING_UP:
+            log.info("%s keeps failing; the rest stay pending", self.translator.name)
+        return Translated(done, failures)
+
+    def again(self, rows: Iterable[PaperRow], *, force: bool = False) -> tuple[int, list[str]]:
+        """Translate `rows` again (from the cache unless `force`); (how many succeeded, error
+        lines). Log entries already written keep their text: the log is append-only."""
+        done, errors = 0, []
+        for row in rows:
+            if self.should_stop():
+                raise Interrupted("stopped on request at a safe point; the next sync continues")
+            cached = None if force else self._cached(row)
+            try:
+                answer = cached or self.translator.translate(row.abstract)
+            except TranslationError as err:
+                errors.append(f"{row.arxiv_id}: {err}")
+                continue
+            if cached is None:
+                self._remember(row, answer)
+            self.store.set_translation(
+                row.arxiv_id, self.glossary.normalize(answer.text), answer.engine
+            )
+            done += 1
+        return done, errors
+
+    def _cached(self, row: PaperRow) -> Translation | None:
+        """This abstract's earlier translation by a configured engine under this glossary."""
+        hit = self.store.cached_translation(
+            row.arxiv_id, sha256(row.abstract.encode()), self.translator.engine_names,
+            self.glossary.version,
+        )  # fmt: skip
+        return Translation(hit[1], hit[0]) if hit else None
+
+    def _remember(self, row: PaperRow, answer: Translation) -> None:
+        self.store.cache_translation(
+            row.arxiv_id, sha256(row.abstract.encode()), answer.engine, self.glossary.version,
+            answer.text,
+        )  # fmt: skip

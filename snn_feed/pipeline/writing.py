@@ -1,0 +1,71 @@
+"""The write stage: translated papers become entries of the log, under their month, in the
+log's own format, in one atomic write. A paper the log already holds is never written twice."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from snn_feed.config import LogSettings
+from snn_feed.journal import logfile
+from snn_feed.journal.render import render_entry
+from snn_feed.pipeline.guard import LogGuard
+from snn_feed.pipeline.reconcile import read_presence
+from snn_feed.records import LogEntry
+from snn_feed.store import PaperRow, PaperState, Store
+
+
+def entry_order(row: PaperRow) -> tuple[int, str]:
+    """Within a month, higher score first, then arXiv id (oldest first): stable across runs."""
+    return (-row.score, row.arxiv_id)
+
+
+def month_of(row: PaperRow, today: datetime, zone: ZoneInfo) -> tuple[int, int]:
+    """A backfilled paper goes under the month it was first published; any other under the
+    month it is logged in."""
+    moment = row.published.astimezone(zone) if row.origin == "backfill" else today
+    return moment.year, moment.month
+
+
+def entry(row: PaperRow) -> LogEntry:
+    return LogEntry(
+        arxiv_id=row.arxiv_id,
+        score=row.score,
+        first_author=row.authors[0] if row.authors else "",
+        title=row.title,
+        abstract_zh=row.abstract_zh or "",
+        code_url=row.code_url,
+    )
+
+
+def write(
+    store: Store, log_path: Path, settings: LogSettings, guard: LogGuard, today: datetime
+) -> int:
+    """Write the translated papers; return how many entries were added. `today` is in the
+    log's time zone."""
+    rows = store.in_state(PaperState.TRANSLATED)
+    if not rows:
+        return 0
+    text = logfile.read_log(log_path)
+    presence = read_presence(log_path, store, text)
+    already = [r.arxiv_id for r in rows if presence.holds(r.arxiv_id, r.title)]
+    if already:
+        # Written by a run that stopped before recording it, or by hand: never twice.
+        store.mark_written(already, None, str(log_path))
+    todo = sorted((r for r in rows if not presence.holds(r.arxiv_id, r.title)), key=entry_order)
+    if not todo:
+        return 0
+    guard.check()
+    nl = logfile.newline_of(text) if text else "\n"
+    months: dict[tuple[int, int], list[PaperRow]] = {}
+    for row in todo:
+        months.setdefault(month_of(row, today, ZoneInfo(settings.timezone)), []).append(row)
+    updated = text
+    for (year, month), group in sorted(months.items(), reverse=True):
+        entries = [render_entry(entry(r), newline=nl, style=settings.style) for r in group]
+        updated = logfile.insert_entries(updated, year, month, entries, intro=settings.intro)
+    guard.replace(updated)
+    for (year, month), group in months.items():
+        store.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}", str(log_path))
+    return len(todo)

@@ -1,0 +1,126 @@
+"""Several engines as one translator, the configured translator, and translating many
+texts at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from snn_feed.config import TranslateSettings
+from snn_feed.errors import TranslationError
+from snn_feed.translation.engines import (
+    DeepTranslatorEngine,
+    Engine,
+    NoTranslation,
+    Translation,
+    Translator,
+)
+
+
+class Cooldowns(Protocol):
+    """Where engines that hit a rate limit or quota rest (the database, shared by runs)."""
+
+    def cooling_down(self, engine: str) -> bool: ...
+
+    def cool_down(self, engine: str, until: datetime) -> None: ...
+
+
+class FallbackChain:
+    """`[translate] engines`: each engine in turn until one gives a real translation. An engine
+    that answers 429 or "quota used up" rests for `cooldown_minutes`."""
+
+    def __init__(
+        self, engines: list[Translator], cooldowns: Cooldowns | None, cooldown_minutes: float
+    ) -> None:
+        self.engines = engines
+        self.name = "+".join(e.name for e in engines)
+        self._cooldowns = cooldowns
+        self._rest = timedelta(minutes=cooldown_minutes)
+
+    @property
+    def engine_names(self) -> list[str]:
+        return [e.name for e in self.engines]
+
+    def translate(self, text: str) -> Translation:
+        failures = []
+        for engine in self.engines:
+            if self._cooldowns is not None and self._cooldowns.cooling_down(engine.name):
+                failures.append(f"{engine.name}: resting after a rate limit")
+                continue
+            try:
+                result = engine.translate(text)
+            except TranslationError as err:
+                failures.append(str(err))
+                if self._cooldowns is not None and _exhausted(err):
+                    self._cooldowns.cool_down(engine.name, datetime.now(UTC) + self._rest)
+                continue
+            return result
+        raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
+
+
+def _exhausted(err: TranslationError) -> bool:
+    return err.status in (429, 456) or "quota" in str(err).lower()
+
+
+def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = None) -> Translator:
+    """The configured engine, or the fallback chain of `[translate] engines`."""
+    if settings.engines:
+        engines: list[Translator] = [
+            make_engine(
+                settings.model_copy(
+                    update={
+                        "backend": name,
+                        "url": settings.urls.get(name),
+                        "api_key": settings.api_keys.get(name, settings.api_key),
+                    }
+                )
+            )
+            for name in settings.engines
+        ]
+        return FallbackChain(engines, cooldowns, settings.cooldown_minutes)
+    if settings.backend == "none":
+        return NoTranslation()
+    return make_engine(settings)
+
+
+def make_engine(settings: TranslateSettings) -> Engine:
+    """The engine named by `settings.backend`."""
+    if settings.backend in ("deepl", "openai", "baidu"):
+        from snn_feed.translation import http_engines
+
+        return http_engines.ENGINES[settings.backend](settings)
+    return DeepTranslatorEngine(settings)
+
+
+def translate_many(
+    translator: Translator,
+    items: Iterable[tuple[str, str]],
+    concurrency: int,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Generator[tuple[str, str | TranslationError, str], None, None]:
+    """Translate (key, text) pairs with at most `concurrency` in flight; yield (key, text or
+    the error, engine) as each finishes. Stops submitting when `should_stop()` says so."""
+    pending = iter(items)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate") as pool:
+        running: dict[Future[Translation], str] = {}
+
+        def fill() -> None:
+            while len(running) < concurrency and not should_stop():
+                item = next(pending, None)
+                if item is None:
+                    return
+                running[pool.submit(translator.translate, item[1])] = item[0]
+
+        fill()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                key = running.pop(future)
+                try:
+                    text, engine = future.result()
+                    yield key, text, engine
+                except TranslationError as err:
+                    yield key, err, err.engine
+            fill()
