@@ -4,6 +4,7 @@ in one line what it is for (docs/architecture.md lists them)."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_the_cycle_check_sees_a_cycle(tmp_path: Path, monkeypatch: pytest.Monkey
     fake = {"snn_feed.a": tmp_path / "a.py", "snn_feed.b": tmp_path / "b.py"}
     fake["snn_feed.a"].write_text("from snn_feed.b import x\n")
     fake["snn_feed.b"].write_text("def later():\n    import snn_feed.a\n")
-    monkeypatch.setattr(__import__(__name__, fromlist=["MODULES"]), "MODULES", fake)
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", fake)
     assert cycles() == [["snn_feed.a", "snn_feed.b"]]
 
 
