@@ -1,10 +1,17 @@
-"""Configuration: one TOML file, every key overridable from the environment, validated on load.
+"""One TOML file, every key overridable from the environment, validated on load.
 
-Found via `--config PATH`, then `$SNN_FEED_CONFIG`, then `./config.toml`; without any file the
-defaults below apply. `SNN_FEED_<SECTION>__<KEY>=value` overrides a key (values are read as TOML
-literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work, else as plain strings).
-Relative paths are resolved against the folder of the config file (or the working folder when
-there is none), so a cron job started from `$HOME` finds the same files as you do.
+The file is found via `--config PATH`, then `$SNN_FEED_CONFIG`, then `./config.toml`; without
+any, the built-in defaults apply (everything under `./data/`). Relative paths in it are resolved
+against its folder (or the working folder when there is none), so a cron job started from
+`$HOME` finds the same files as you do.
+
+Every key can be overridden by an environment variable `SNN_FEED_<SECTION>__<KEY>`, e.g.
+`SNN_FEED_ARXIV__PAGE_SIZE=500` or `SNN_FEED_FEED__CATEGORIES='["cs.NE"]'`. Values are read as
+TOML literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work; text keys such as
+`api_key` are taken as written.
+
+An unknown key, a wrong type or a bad value stops the program with one line naming the key and
+where it came from (the file or the variable), and exit status 2.
 """
 
 from __future__ import annotations
