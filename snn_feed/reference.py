@@ -196,7 +196,8 @@ def commands_markdown(root: click.Group = cli) -> str:
             link = anchor(command_heading(path))
             out.append(f"- [{command_heading(path)}](#{link}): {summary}")
     out += ["", "## Options of every command", ""]
-    out.append("Every command that is not a group (`snn-feed`, `snn-feed db`) also takes:")
+    groups = ", ".join(f"`{' '.join(p)}`" for p, c in commands(root) if isinstance(c, click.Group))
+    out.append(f"Every command that is not a group ({groups}) also takes:")
     out.append("")
     leaf, leaf_command = next((p, c) for p, c in commands(root) if not isinstance(c, click.Group))
     for _, names, help_text in option_records(leaf_command, ctxs[leaf]):
