@@ -1,10 +1,17 @@
-"""Configuration: one TOML file, every key overridable from the environment, validated on load.
+"""One TOML file, every key overridable from the environment, validated on load.
 
-Found via `--config PATH`, then `$SNN_FEED_CONFIG`, then `./config.toml`; without any file the
-defaults below apply. `SNN_FEED_<SECTION>__<KEY>=value` overrides a key (values are read as TOML
-literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work, else as plain strings).
-Relative paths are resolved against the folder of the config file (or the working folder when
-there is none), so a cron job started from `$HOME` finds the same files as you do.
+The file is found via `--config PATH`, then `$SNN_FEED_CONFIG`, then `./config.toml`; without
+any, the built-in defaults apply (everything under `./data/`). Relative paths in it are resolved
+against its folder (or the working folder when there is none), so a cron job started from
+`$HOME` finds the same files as you do.
+
+Every key can be overridden by an environment variable `SNN_FEED_<SECTION>__<KEY>`, e.g.
+`SNN_FEED_ARXIV__PAGE_SIZE=500` or `SNN_FEED_FEED__CATEGORIES='["cs.NE"]'`. Values are read as
+TOML literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work; text keys such as
+`api_key` are taken as written.
+
+An unknown key, a wrong type or a bad value stops the program with one line naming the key and
+where it came from (the file or the variable), and exit status 2.
 """
 
 from __future__ import annotations
@@ -62,15 +69,32 @@ class _Section(BaseModel):
 
 
 class FeedSettings(_Section):
-    keywords: list[str] = Field(default_factory=lambda: list(DEFAULT_KEYWORDS), min_length=1)
-    """Phrases searched in titles and abstracts (one combined arXiv query)."""
-    exclude: list[str] = Field(default_factory=list)
-    """Negative phrases: a paper whose title or abstract has one is skipped."""
-    categories: list[str] = Field(default_factory=list)
-    """Optional arXiv category filter, e.g. ["cs.NE", "cs.LG"]; empty means all."""
-    min_score: int = Field(default=1, ge=1, le=5)
-    """Papers scoring below this are stored (and counted by `status --month`) but never
-    translated or logged."""
+    """What to look for on arXiv, and which of the papers found are kept."""
+
+    keywords: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_KEYWORDS),
+        min_length=1,
+        description="Phrases searched in arXiv titles and abstracts, in one combined query. "
+        "Every result is checked again locally: whole words, case-insensitively, with hyphens "
+        "and spaces interchangeable and a plural accepted.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Negative phrases: a paper whose title or abstract has one is skipped.",
+        examples=[["spiking neural P system"]],
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        description="Only papers in these arXiv categories; empty means all.",
+        examples=[["cs.NE", "cs.LG", "cs.CV", "q-bio.NC"]],
+    )
+    min_score: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Papers scoring below this (see `[score]`) are stored, and counted by "
+        "`snn-feed status --month`, but never translated or logged.",
+    )
 
     @field_validator("keywords", "exclude", "categories")
     @classmethod
@@ -84,16 +108,50 @@ class FeedSettings(_Section):
 
 
 class ScoreSettings(_Section):
-    """Weights of the 1-5 score (see `relevance.score`); the defaults give the README's rule."""
+    """The weights of the `[1]`-`[5]` score in each entry: how central the keywords are to the
+    paper. Its points, rounded half up and kept within 1..5, are:
 
-    found: float = Field(default=1.0, ge=0, le=10)
-    title: float = Field(default=2.0, ge=0, le=10)
-    variety: float = Field(default=1.0, ge=0, le=10)
-    repeated: float = Field(default=1.0, ge=0, le=10)
-    keywords: dict[str, float] = Field(default_factory=dict)
-    """Weight per keyword of `[feed] keywords` (others: 1.0), from 0 to 10."""
-    categories: dict[str, float] = Field(default_factory=dict)
-    """Bonus points per arXiv category, e.g. {"cs.NE" = 1.0}; negative for a penalty."""
+        found    x w(the weightiest keyword found anywhere)
+      + title    x w(the weightiest keyword in the title)     (if one is there)
+      + variety                                             (2+ different keywords)
+      + repeated                                            (3+ mentions in the abstract)
+      + the largest category bonus + the largest category penalty among its categories
+
+    where w(k) is the weight of keyword k in `[score.keywords]` (1.0 when not listed). A change
+    applies to papers found from then on: entries already in the log keep their score.
+    """
+
+    found: float = Field(
+        default=1.0, ge=0, le=10, description="Points for a keyword in the title or abstract."
+    )
+    title: float = Field(
+        default=2.0, ge=0, le=10, description="Points added for a keyword in the title."
+    )
+    variety: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="Points added when two or more different keywords appear (title and "
+        "abstract together).",
+    )
+    repeated: float = Field(
+        default=1.0,
+        ge=0,
+        le=10,
+        description="Points added when keywords occur three or more times in the abstract.",
+    )
+    keywords: dict[str, float] = Field(
+        default_factory=dict,
+        description="Weight, from 0 to 10, per keyword of `[feed] keywords` (the others weigh "
+        "1.0); a weight for a phrase that is not one of them is a config error.",
+        examples=[{"event camera": 0.5}],
+    )
+    categories: dict[str, float] = Field(
+        default_factory=dict,
+        description="Bonus points, from -5 to 5, per arXiv category; negative for a penalty. A "
+        "paper gets its largest bonus and its largest penalty.",
+        examples=[{"cs.NE": 1.0, "cs.CV": -1.0}],
+    )
 
     @field_validator("keywords")
     @classmethod
@@ -122,23 +180,53 @@ def http_url(value: str) -> str:
 
 
 class ArxivSettings(_Section):
-    api_url: str = "https://export.arxiv.org/api/query"
-    """arXiv's export API; override for a mirror or a test server."""
-    page_size: int = Field(default=200, ge=1, le=2000)
-    """Results per request (arXiv serves at most 2000)."""
-    backfill_page_size: int = Field(default=1000, ge=1, le=2000)
-    """Results per request in a backfill, whose months hold hundreds to thousands of papers:
-    fewer, larger pages (arXiv serves 1000 reliably; 2000 is its limit and slow)."""
-    delay_seconds: float = Field(default=3.0, ge=0)
-    """Pause between requests: arXiv asks for one request every 3 seconds."""
-    timeout_seconds: PositiveFloat = 30.0
-    """Timeout of each request (connect and read)."""
-    retries: int = Field(default=3, ge=0, le=10)
-    """Retries of one page request after a timeout, connection error, 5xx/429 or empty page."""
-    backoff_seconds: float = Field(default=5.0, ge=0)
-    """First wait before a retry; it doubles each retry (Retry-After wins when longer)."""
-    lookback_days: int = Field(default=5, ge=0, le=60)
-    """Window overlap before the last successful sync, so late-indexed papers are not missed."""
+    """arXiv's search API, asked politely: one query for all keywords, restricted to a window
+    of submission dates, over one connection, with bounded retries."""
+
+    api_url: str = Field(
+        default="https://export.arxiv.org/api/query",
+        description="arXiv's export API; override for a mirror or a test server.",
+    )
+    page_size: int = Field(
+        default=200, ge=1, le=2000, description="Results per request (arXiv serves at most 2000)."
+    )
+    backfill_page_size: int = Field(
+        default=1000,
+        ge=1,
+        le=2000,
+        description="Results per request in `snn-feed backfill`, whose months hold hundreds to "
+        "thousands of papers: fewer, larger pages (arXiv serves 1000 reliably; 2000 is its "
+        "limit and slow).",
+    )
+    delay_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description="Pause between requests: arXiv asks for one request every 3 seconds.",
+    )
+    timeout_seconds: PositiveFloat = Field(
+        default=30.0, description="Timeout of each request (connect and read)."
+    )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of one page after a timeout, a refused connection, HTTP 5xx or "
+        "429, or a page that comes back empty or cut short.",
+    )
+    backoff_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="First wait before a retry; it doubles each retry (an HTTP Retry-After "
+        "wins when longer).",
+    )
+    lookback_days: int = Field(
+        default=5,
+        ge=0,
+        le=60,
+        description="The window starts this many days before the end of the last successful "
+        "sync: arXiv indexes some papers late, and the overlap costs nothing since papers are "
+        "stored once.",
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -147,19 +235,36 @@ class ArxivSettings(_Section):
 
 
 class RssSettings(_Section):
-    url: str = "https://rss.arxiv.org"
-    """arXiv's announcement feeds (RSS); override for a test server."""
+    """arXiv's daily announcement feeds: a paper is seen on the evening it is announced, often
+    before the search API has indexed it. One conditional request for all categories (an
+    unchanged feed costs a 304); each item is then checked against `[feed] keywords` like any
+    other paper."""
+
+    url: str = Field(
+        default="https://rss.arxiv.org",
+        description="arXiv's announcement feeds; override for a test server.",
+    )
     categories: list[str] = Field(
         default_factory=lambda: [
             "cs.NE", "cs.LG", "cs.CV", "cs.AI", "cs.ET", "cs.AR", "cs.RO",
             "eess.SP", "eess.IV", "q-bio.NC",
-        ]
+        ],
+        description="Categories whose daily announcements are read; their items are also "
+        "checked against `[feed] categories`, when set.",
     )  # fmt: skip
-    """Categories whose daily announcements are read, in one request; each item is then
-    checked against `[feed] keywords` (and `[feed] categories`, when set) like any other."""
-    timeout_seconds: PositiveFloat = 30.0
-    retries: int = Field(default=3, ge=0, le=10)
-    backoff_seconds: float = Field(default=5.0, ge=0)
+    timeout_seconds: PositiveFloat = Field(
+        default=30.0, description="Timeout of each request (connect and read)."
+    )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of the request after a timeout, a refused connection or HTTP "
+        "5xx or 429.",
+    )
+    backoff_seconds: float = Field(
+        default=5.0, ge=0, description="First wait before a retry; it doubles each retry."
+    )
 
     @field_validator("url")
     @classmethod
@@ -175,62 +280,139 @@ class RssSettings(_Section):
 
 
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///data/snn-feed.sqlite3"
-    """SQLAlchemy URL; a relative SQLite path is relative to the config file's folder."""
+    """Where papers, their translations and every run are stored; the schema is migrated on
+    every start."""
+
+    url: str = Field(
+        default="sqlite:///data/snn-feed.sqlite3",
+        description="Any SQLAlchemy URL; a relative SQLite path is relative to the config "
+        "file's folder.",
+    )
 
 
 class TranslateSettings(_Section):
-    backend: Literal["google", "libre", "mymemory", "deepl", "openai", "baidu", "none"] = "google"
-    """Translation engine; `none` writes papers without a Chinese abstract."""
-    url: str | None = None
-    """Base-URL override of the engine (self-hosted LibreTranslate, a proxy, a test server)."""
-    api_key: str | None = Field(default=None, repr=False)
-    """Engine API key; prefer the environment: SNN_FEED_TRANSLATE__API_KEY."""
-    target: str = "zh-CN"
-    """Target language."""
-    timeout_seconds: PositiveFloat = 30.0
-    """Deadline of one translation request."""
-    retries: int = Field(default=2, ge=0, le=10)
-    """Retries of one failed translation request before the paper is left pending."""
-    email: str | None = None
-    """MyMemory: an e-mail address raises its free daily quota."""
-    engines: list[Literal["google", "libre", "mymemory", "deepl", "openai", "baidu"]] = Field(
-        default_factory=list
+    """The translation of each new abstract into Chinese (the title stays in English). A paper
+    is not written to the log until it is translated. Changing `glossary` or `corrections`
+    changes the glossary version, under which translations are cached."""
+
+    backend: Literal["google", "libre", "mymemory", "deepl", "openai", "baidu", "none"] = Field(
+        default="google",
+        description="The translation engine: `google`, `libre` or `mymemory` (through "
+        "deep-translator), `deepl`, `openai` or `baidu` (snn-feed's own clients), or `none`, "
+        "which writes papers without a Chinese abstract.",
     )
-    """A fallback chain, tried in order (overrides `backend`), e.g. ["google", "mymemory"]."""
-    urls: dict[str, str] = Field(default_factory=dict)
-    """Base-URL overrides per engine of the chain, e.g. {libre = "http://localhost:5000/"}."""
-    api_keys: dict[str, str] = Field(default_factory=dict, repr=False)
-    """API keys per engine of the chain (prefer the environment); `api_key` is the default."""
-    model: str = "gpt-4o-mini"
-    """openai: the chat model (any OpenAI-compatible server: a hosted model, Ollama, vLLM)."""
-    concurrency: int = Field(default=4, ge=1, le=64)
-    """Translations in flight at once (sized for free engines; raise for a paid API)."""
-    rate_per_second: float = Field(default=5.0, gt=0)
-    """Most requests per second sent to any one engine."""
-    cooldown_minutes: float = Field(default=60.0, ge=0)
-    glossary: dict[str, str] = Field(default_factory=lambda: dict(_glossary.GLOSSARY))
-    """English term -> the canonical Chinese term (given to engines that take a prompt)."""
-    corrections: dict[str, str] = Field(default_factory=lambda: dict(_glossary.MISTRANSLATIONS))
-    """Mistranslation -> canonical term, applied to every translation."""
-    """An engine answering 429 or "quota used up" is skipped for this long."""
+    url: str | None = Field(
+        default=None,
+        description="Base-URL override of the engine (a self-hosted LibreTranslate, a proxy, "
+        "a test server); unset: the engine's own.",
+        examples=["http://localhost:5000/"],
+    )
+    api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="The engine's API key; better set in the environment "
+        "(`SNN_FEED_TRANSLATE__API_KEY`) than here. Never logged.",
+        examples=["..."],
+    )
+    target: str = Field(default="zh-CN", description="Target language.")
+    timeout_seconds: PositiveFloat = Field(
+        default=30.0, description="Deadline of one translation request."
+    )
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of one failed translation request before the paper is left "
+        "pending (a rejected key, HTTP 401 or 403, is not retried).",
+    )
+    email: str | None = Field(
+        default=None,
+        description="MyMemory: an e-mail address raises its free daily quota.",
+        examples=["you@example.org"],
+    )
+    engines: list[Literal["google", "libre", "mymemory", "deepl", "openai", "baidu"]] = Field(
+        default_factory=list,
+        description="A fallback chain, tried in order (overrides `backend`); the engine that "
+        "made each translation is recorded.",
+        examples=[["google", "mymemory"]],
+    )
+    urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base-URL overrides per engine of the chain.",
+        examples=[{"libre": "http://localhost:5000/"}],
+    )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,
+        description="API keys per engine of the chain (better in the environment); `baidu` "
+        "takes `APPID:SECRET`; `api_key` is the default.",
+        examples=[{"deepl": "..."}],
+    )
+    model: str = Field(
+        default="gpt-4o-mini",
+        description="`openai`: the chat model of any OpenAI-compatible server (hosted, Ollama, "
+        "vLLM); its prompt carries the glossary.",
+    )
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Translations in flight at once (sized for free engines; raise it for a "
+        "paid API).",
+    )
+    rate_per_second: float = Field(
+        default=5.0, gt=0, description="Most requests per second sent to any one engine."
+    )
+    cooldown_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description='An engine answering 429 or "quota used up" is skipped for this long '
+        "(kept in the database, so cron runs honour it too).",
+    )
+    glossary: dict[str, str] = Field(
+        default_factory=lambda: dict(_glossary.GLOSSARY),
+        description="The terminology table, English term to the canonical Chinese term; "
+        "engines that take a prompt (`openai`) are told to use it.",
+    )
+    corrections: dict[str, str] = Field(
+        default_factory=lambda: dict(_glossary.MISTRANSLATIONS),
+        description="Mistranslations rewritten to the canonical term in every translation.",
+    )
 
 
 class LogSettings(_Section):
-    path: str = "data/SNN_arxiv_daily/README.md"
-    """The Markdown log; created (with a git repository) when it does not exist."""
-    timezone: str = "America/New_York"
-    """Time zone of the day a paper is logged, which decides its month section."""
-    intro: str = (
-        "# SNN arXiv daily\n\nSpiking neural network papers from arXiv, with Chinese abstracts.\n"
+    """The Markdown log that entries are appended to."""
+
+    path: str = Field(
+        default="data/SNN_arxiv_daily/README.md",
+        description="The log; created, with its own git repository, when it does not exist. To "
+        "continue an existing log, point this at the README of its repository, which must "
+        "already be a git repository (or set `[git] commit = false`).",
     )
-    """Text of a newly created log, above the first month."""
-    style: Literal["hover", "details"] = "hover"
-    """hover: the Chinese abstract is the link's title, as in the original log; details: it
-    follows the entry in a collapsible block, readable on mobile and in review diffs."""
-    keep_months: int | None = Field(default=None, ge=1)
-    """Archive policy (off when unset): months older than the newest N move, byte for byte,
-    into archive/YYYY.md beside the log, which keeps an index of archived years."""
+    timezone: str = Field(
+        default="America/New_York",
+        description="Time zone of the day a paper is logged, which decides its `## YYYY.MM` "
+        "month section.",
+    )
+    intro: str = Field(
+        default="# SNN arXiv daily\n\n"
+        "Spiking neural network papers from arXiv, with Chinese abstracts.\n",
+        description="Text of a newly created log, above the first month.",
+    )
+    style: Literal["hover", "details"] = Field(
+        default="hover",
+        description="`hover`: the Chinese abstract is the link's title, as in the original log; "
+        "`details`: it follows the entry in a collapsible block, readable on mobile and in "
+        "review diffs.",
+    )
+    keep_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="Archive policy, off when unset: months older than the newest N move, byte "
+        "for byte, into `archive/YYYY.md` beside the log, which keeps an index of archived "
+        "years.",
+        examples=[12],
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -239,17 +421,30 @@ class LogSettings(_Section):
 
 
 class GitSettings(_Section):
-    commit: bool = True
-    """Commit the log after writing it."""
-    push: bool = False
-    """Push the commit to `remote` afterwards."""
-    remote: str = "origin"
-    message: str = "arxiv {date}: {count} new papers"
-    """Commit message; {date} and {count} are filled in."""
-    author_name: str = "snn-feed"
-    author_email: str = "snn-feed@localhost"
-    timeout_seconds: PositiveFloat = 120.0
-    """Deadline of each git command (a push may wait on the network)."""
+    """Committing the log after a sync. Only the log file is committed, only when it changed;
+    other changes in its repository are left alone."""
+
+    commit: bool = Field(default=True, description="Commit the log after writing it.")
+    push: bool = Field(
+        default=False,
+        description="Push the commit to `remote` afterwards; if the remote moved on, rebase "
+        "onto it and push again (3 attempts).",
+    )
+    remote: str = Field(default="origin", description="The remote pushed to.")
+    message: str = Field(
+        default="arxiv {date}: {count} new papers",
+        description="Commit message; `{date}` and `{count}` (the entries the commit adds) are "
+        "filled in.",
+    )
+    author_name: str = Field(
+        default="snn-feed",
+        description="Commit author (your git config's `user.name` and `user.email` win as "
+        "committer).",
+    )
+    author_email: str = Field(default="snn-feed@localhost", description="Commit author's e-mail.")
+    timeout_seconds: PositiveFloat = Field(
+        default=120.0, description="Deadline of each git command (a push may wait on the network)."
+    )
 
     @field_validator("message")
     @classmethod
@@ -264,28 +459,60 @@ class GitSettings(_Section):
 
 
 class SyncSettings(_Section):
-    lock_file: str = "data/snn-feed.lock"
-    """Lock shared by every snn-feed process using this configuration."""
-    lock_timeout_seconds: float = Field(default=0.0, ge=0)
-    """How long a sync waits for another one to finish before it exits busy (status 4)."""
-    source: Literal["api", "rss", "both"] = "both"
-    """Where papers come from: the search API (a window of submission dates, late but
-    complete), the day's announcement feeds (on the day, but only that day), or both."""
+    """One sync: where its papers come from, and the lock that every sync, `serve` and cron
+    run of this configuration shares, so two never work at once."""
+
+    lock_file: str = Field(
+        default="data/snn-feed.lock",
+        description="The lock shared by every snn-feed process using this configuration.",
+    )
+    lock_timeout_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="How long a sync waits for another one to finish before it exits busy "
+        "(status 4); 0: at once.",
+    )
+    source: Literal["api", "rss", "both"] = Field(
+        default="both",
+        description="Where papers come from: `api`, the search API (a window of submission "
+        "dates, late but complete); `rss`, the day's announcement feeds (on the day, but only "
+        "that day); or `both`. `sync --source` overrides it.",
+    )
 
 
 class ScheduleSettings(_Section):
-    cron: str = "30 0 * * 1-5"
-    """Crontab line (minute hour day month day-of-week, 0 or 7 = Sunday) in `timezone`. The
-    default runs half an hour after arXiv's announcement feeds are rebuilt (midnight US
-    Eastern, Monday to Friday, with the 20:00 announcements of Sunday to Thursday evening), so
-    both sources have the day's papers."""
-    timezone: str = "America/New_York"
-    retries: int = Field(default=3, ge=0, le=20)
-    """A failed or partial run is tried again this many times before the next slot."""
-    retry_minutes: float = Field(default=15.0, gt=0)
-    """Wait before the first retry; it doubles for each further one."""
-    stop_timeout_seconds: float = Field(default=60.0, gt=0)
-    """On SIGTERM, how long a running sync may take to reach a safe point before exit."""
+    """When `snn-feed serve` syncs, and how it retries a failed run."""
+
+    cron: str = Field(
+        default="30 0 * * 1-5",
+        description="A crontab line (minute hour day month day-of-week, 0 or 7 = Sunday; an "
+        "optional leading seconds field is accepted) in `timezone`. The default runs half an "
+        "hour after arXiv rebuilds its announcement feeds (midnight US Eastern, Monday to "
+        "Friday, with the 20:00 announcements of Sunday to Thursday evening), so both sources "
+        "have the day's papers.",
+    )
+    timezone: str = Field(
+        default="America/New_York",
+        description="Time zone of `cron`; local time is kept across daylight-saving changes.",
+    )
+    retries: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="A failed or partial run is tried again this many times, unless the next "
+        "regular run comes first.",
+    )
+    retry_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="Wait before the first retry; it doubles for each further one.",
+    )
+    stop_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="On SIGTERM, how long a running sync may take to reach a safe point before "
+        "the service exits.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -305,26 +532,59 @@ class ScheduleSettings(_Section):
 
 
 class StatusSettings(_Section):
-    max_age_hours: float = Field(default=80.0, gt=0)
-    """`status` fails when the last successful sync is older than this (the default covers
-    arXiv's Friday-Saturday pause of 72 hours plus retries)."""
-    quiet_days: int = Field(default=5, ge=1, le=60)
-    """Warn when runs over this many days with announcements found no paper at all."""
-    max_pending_hours: float = Field(default=48.0, gt=0)
-    """`status` fails when a paper has waited longer than this for its translation: papers
-    are never logged untranslated, so a translator that keeps failing must be noticed."""
+    """When `snn-feed status` fails (exit status 1, for a health check or a probe), and when it
+    warns."""
+
+    max_age_hours: float = Field(
+        default=80.0,
+        gt=0,
+        description="Fail when the last successful sync is older than this (the default "
+        "covers arXiv's Friday-Saturday pause of 72 hours, plus retries).",
+    )
+    quiet_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="Warn when runs over this many days, with at least three scheduled "
+        "announcements, found no paper at all: a broken query looks like a quiet week.",
+    )
+    max_pending_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="Fail when a paper has waited longer than this for its translation: "
+        "papers are never logged untranslated, so a translator that keeps failing must be "
+        "noticed.",
+    )
 
 
 class ExportSettings(_Section):
-    atom: str = ""
-    """Atom feed of the log, rewritten after every successful sync; empty: no feed."""
-    limit: int = Field(default=50, ge=1, le=10_000)
-    """How many of the latest logged papers the feed holds."""
-    title: str = Field(default="SNN arXiv daily", min_length=1)
-    """The feed's title, as feed readers list it."""
-    link: str = ""
-    """Web address of the log (e.g. its GitHub page): the feed's link and permanent id. Empty:
-    no link, and an id derived from the log's path that reveals nothing of it."""
+    """An Atom feed of the latest logged papers, with the Chinese abstract as content, for any
+    feed reader; `snn-feed export` writes one by hand."""
+
+    atom: str = Field(
+        default="",
+        description="The feed file, rewritten after every successful sync, and the default "
+        "file of `snn-feed export`; empty: no feed.",
+        examples=["data/SNN_arxiv_daily/feed.atom"],
+    )
+    limit: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="How many of the latest logged papers the feed holds, newest first.",
+    )
+    title: str = Field(
+        default="SNN arXiv daily",
+        min_length=1,
+        description="The feed's title, as feed readers list it.",
+    )
+    link: str = Field(
+        default="",
+        description="Web address of the log (e.g. its GitHub page): the feed's link and "
+        "permanent id. Empty: no link, and an id derived from the log's path that reveals "
+        "nothing of it.",
+        examples=["https://github.com/you/SNN_arxiv_daily"],
+    )
 
     @field_validator("link")
     @classmethod
@@ -335,15 +595,28 @@ class ExportSettings(_Section):
 
 
 class LinksSettings(_Section):
-    huggingface: bool = False
-    """Ask the Hugging Face Papers API for the repository of papers whose abstract and arXiv
-    comment name none (once per paper, before it is written; never rewritten afterwards)."""
-    url: str = "https://huggingface.co"
-    """Hugging Face's address; override for a mirror or a test server."""
-    timeout_seconds: PositiveFloat = 5.0
-    """Deadline of one lookup request (one retry after a timeout or HTTP 5xx)."""
-    budget_seconds: PositiveFloat = 20.0
-    """The most one sync spends on lookups in all; papers not reached are written without."""
+    """Code links: a GitHub, GitLab or Codeberg repository named in the abstract or the arXiv
+    comment is always linked. Optionally, Hugging Face is asked about the others."""
+
+    huggingface: bool = Field(
+        default=False,
+        description="Ask the Hugging Face Papers API for the repository of papers whose "
+        "abstract and arXiv comment name none (once per paper, just before it is written; an "
+        "entry is never rewritten when a link is found later).",
+    )
+    url: str = Field(
+        default="https://huggingface.co",
+        description="Hugging Face's address; override for a mirror or a test server.",
+    )
+    timeout_seconds: PositiveFloat = Field(
+        default=5.0,
+        description="Deadline of one lookup request (one retry after a timeout or HTTP 5xx).",
+    )
+    budget_seconds: PositiveFloat = Field(
+        default=20.0,
+        description="The most one sync spends on lookups in all; papers not reached, or every "
+        "paper after a failure or a 429, are written without a link.",
+    )
 
     @field_validator("url")
     @classmethod

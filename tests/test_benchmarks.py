@@ -43,7 +43,7 @@ def test_translation_benchmark_runs_within_the_rate() -> None:
 
 def quick(figure: int) -> list[list[str]]:
     """`benchmarks/run.py --quick --only FIGURE`: the rows of every table it printed (the
-    one command the README gives, at the sizes it uses for a quick check)."""
+    one command docs/development.md gives, at the sizes it uses for a quick check)."""
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--only", str(figure)],
         capture_output=True, text=True, timeout=180,

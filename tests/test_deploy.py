@@ -98,7 +98,7 @@ def test_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
 
 def test_compose_variables_of_its_own_do_not_look_like_config_overrides() -> None:
     # snn-feed reads every SNN_FEED_* variable as SNN_FEED_<SECTION>__<KEY>: a variable the
-    # README asks users to export for Compose must not break the CLI in the same shell.
+    # docs ask users to export for Compose must not break the CLI in the same shell.
     text = (REPO / "docker-compose.yml").read_text()
     for name in re.findall(r"\$\{(\w+)", text):
         assert not name.startswith("SNN_FEED_") or "__" in name, name

@@ -121,7 +121,7 @@ def score(
     exclude: Sequence[str] = (),
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> int:
-    """Relevance from 0 (not for the log) to 5; the README documents the formula.
+    """Relevance from 0 (not for the log) to 5; docs/score.md documents the formula.
 
     0 when no keyword is in the title or abstract, or an excluded phrase is in either.
     Otherwise the points below, rounded and kept within 1..5 (with the default weights:
