@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,8 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh, slow_zh
 
 from snn_feed.config import load_settings
 from snn_feed.service.scheduler import Service
-from snn_feed.store import SyncRun, open_store
+from snn_feed.store import open_store
+from snn_feed.store.tables import SyncRun
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 
@@ -161,11 +163,20 @@ def test_sigterm_during_a_run_stops_safely_and_the_next_start_finishes(
 def test_a_cron_sync_during_a_service_run_gets_busy_and_nothing_doubles(
     setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
 ) -> None:
-    fake_translator.translate = slow_zh(1.0)
-    config = setup(translate__concurrency=1)  # the run holds the lock for 4 s or more
+    # The service's run holds the lock on its first translation until the cron run has
+    # ended: however slow this machine starts a process, the two overlap.
+    cron_done = threading.Event()
+
+    def held_until_cron_ends(text: str) -> str:
+        cron_done.wait(50)
+        return fake_zh(text)
+
+    fake_translator.translate = held_until_cron_ends
+    config = setup(translate__concurrency=1, translate__timeout_seconds=60.0)
     with serving(config) as service:
         wait_for(lambda: len(fake_translator.requests) >= 1, what="the service's run")
         cron = run_cli("sync", "--config", str(config))
+        cron_done.set()
         assert cron.returncode == 4, cron.stderr
         assert "another sync is running" in cron.stderr
         wait_for(lambda: commits_since_seed(log_repo) == 1, what="the service's commit")
