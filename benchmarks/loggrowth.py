@@ -84,9 +84,9 @@ def append_once(text: str, now: datetime) -> tuple[float, float, int]:
         read = time.perf_counter() - started
         with seams_for(work, log) as seams:
             papers = parse_page(atom_feed(snn_entries(NEW, now), NEW, 0, NEW))
-            seams.store.add_papers([(p, 3, None) for p in papers])
+            seams.store.papers.add([(p, 3, None) for p in papers])
             for p in papers:
-                seams.store.save_translation(p.arxiv_id, fake_zh(p.abstract), "google")
+                seams.store.papers.save_translation(p.arxiv_id, fake_zh(p.abstract), "google")
             guard = LogGuard(seams.store, seams.git, seams.log_path)
             started = time.perf_counter()
             written = writing.write(seams.store, seams.log_path, seams.settings.log, guard,

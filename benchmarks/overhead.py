@@ -104,7 +104,7 @@ def stage_cpu(papers: int) -> dict[str, float]:
             ]  # fmt: skip
             spent["score"], clock = time.process_time() - clock, time.process_time()
             for start in range(0, len(scored), size):  # one transaction per page, as in a sync
-                seams.store.add_papers(scored[start : start + size])
+                seams.store.papers.add(scored[start : start + size])
             spent["store"], clock = time.process_time() - clock, time.process_time()
             seams.translating().run()  # backend "none": the bookkeeping only
             spent["translate-none"], clock = time.process_time() - clock, time.process_time()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from snn_feed.store import Base
+from snn_feed.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -190,21 +190,21 @@ def _paper(arxiv_id: str) -> Paper:
 
 
 def test_only_unwritten_papers_without_a_link_are_looked_up_and_only_once(store: Store) -> None:
-    store.add_papers([(_paper("2605.00001"), 3, None), (_paper("2605.00002"), 3, None),
+    store.papers.add([(_paper("2605.00001"), 3, None), (_paper("2605.00002"), 3, None),
                       (_paper("2605.00003"), 3, "https://github.com/in/abstract"),
                       (_paper("2605.00004"), 3, None)])  # fmt: skip
-    store.mark_written(["2605.00004"], "2026.05", "/logs/README.md")
-    assert store.needing_code_link() == ["2605.00001", "2605.00002"]
+    store.papers.mark_written(["2605.00004"], "2026.05", "/logs/README.md")
+    assert store.papers.needing_code_link() == ["2605.00001", "2605.00002"]
 
-    store.save_code_link("2605.00001", "https://github.com/from/hf")
-    store.save_code_link("2605.00002", None)
-    assert store.needing_code_link() == []
-    assert store.get("2605.00001").code_url == "https://github.com/from/hf"  # type: ignore[union-attr]
-    assert store.get("2605.00002").code_checked_at is not None  # type: ignore[union-attr]
+    store.papers.save_code_link("2605.00001", "https://github.com/from/hf")
+    store.papers.save_code_link("2605.00002", None)
+    assert store.papers.needing_code_link() == []
+    assert store.papers.get("2605.00001").code_url == "https://github.com/from/hf"  # type: ignore[union-attr]
+    assert store.papers.get("2605.00002").code_checked_at is not None  # type: ignore[union-attr]
 
     # a link for a paper already in the log is never recorded: the entry cannot change
-    store.save_code_link("2605.00004", "https://github.com/too/late")
-    row = store.get("2605.00004")
+    store.papers.save_code_link("2605.00004", "https://github.com/too/late")
+    row = store.papers.get("2605.00004")
     assert row is not None and row.state == PaperState.WRITTEN and row.code_url is None
 
 

@@ -261,7 +261,7 @@ def test_an_unexpected_error_is_recorded_as_a_failed_run(env: Env) -> None:
     with pytest.raises(RuntimeError):
         sync(Seams(settings, store, client, Broken(), None), SyncOptions())
     with store.session() as s:
-        from snn_feed.store import SyncRun
+        from snn_feed.store.tables import SyncRun
 
         (run,) = s.query(SyncRun).all()
     assert (run.outcome, run.error, run.finished_at is not None) == (

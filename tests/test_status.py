@@ -12,7 +12,8 @@ from conftest import run_cli
 
 from snn_feed.config import load_settings
 from snn_feed.records import Paper
-from snn_feed.store import Store, SyncRun, open_store
+from snn_feed.store import Store, open_store
+from snn_feed.store.tables import SyncRun
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
 
@@ -51,9 +52,9 @@ def test_never_run_is_unhealthy(config: Path) -> None:
 def test_a_recent_success_is_healthy_and_reported(config: Path, store: Store) -> None:
     now = datetime.now(UTC)
     paper = Paper("2611.00001", 1, "T", ["A"], "Spiking.", ["cs.NE"], "cs.NE", now, now)
-    store.add_papers([(paper, 3, None), (replace(paper, arxiv_id="2611.00002"), 3, None)])
-    store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
+    store.papers.add([(paper, 3, None), (replace(paper, arxiv_id="2611.00002"), 3, None)])
+    store.papers.save_translation("2611.00001", "译文", "google")
+    store.papers.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
     add_run(store, "done", 2, found=7, new=2, translated=1, written=1, pending=1,
             commit_sha="0123456789abcdef")  # fmt: skip
 
@@ -108,7 +109,7 @@ def test_a_run_that_died_is_reported_once_the_next_start_notices(
         s.add(SyncRun(command="sync", started_at=datetime.now(UTC) - timedelta(hours=2),
                       outcome="running"))  # fmt: skip
     assert status(config).returncode == 0  # it may still be running
-    store.close_crashed_runs()  # what the next start does first
+    store.runs.close_crashed()  # what the next start does first
     result = status(config)
     assert result.returncode == 1
     assert "problem: last run crashed: the process ended without finishing" in result.stdout

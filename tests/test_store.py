@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 
 from snn_feed.records import Paper
-from snn_feed.store import Base, PaperState, Store, make_engine, migrate
+from snn_feed.store import PaperState, Store, make_engine, migrate
+from snn_feed.store.tables import Base
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -42,9 +43,9 @@ def test_migrations_create_exactly_the_models_schema(store: Store) -> None:
 
 
 def test_a_paper_is_stored_once_and_all_metadata_is_kept(store: Store) -> None:
-    assert store.add_papers([(paper(), 4, None)]) == ["2611.00001"]
-    assert store.add_papers([(paper(), 4, None), (paper(), 4, None)]) == []
-    row = store.get("2611.00001")
+    assert store.papers.add([(paper(), 4, None)]) == ["2611.00001"]
+    assert store.papers.add([(paper(), 4, None), (paper(), 4, None)]) == []
+    row = store.papers.get("2611.00001")
     assert row is not None
     assert (row.authors, row.categories, row.comment, row.doi) == (
         ["Ada", "Bob"], ["cs.NE"], "12 pages", "10.1/x",
@@ -55,17 +56,17 @@ def test_a_paper_is_stored_once_and_all_metadata_is_kept(store: Store) -> None:
 
 
 def test_a_new_version_updates_metadata_but_is_never_logged_again(store: Store) -> None:
-    store.add_papers([(paper(), 3, None)])
-    store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
-    store.add_papers([(paper(version=2, title="Better title"), 3, None)])
-    row = store.get("2611.00001")
+    store.papers.add([(paper(), 3, None)])
+    store.papers.save_translation("2611.00001", "译文", "google")
+    store.papers.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
+    store.papers.add([(paper(version=2, title="Better title"), 3, None)])
+    row = store.papers.get("2611.00001")
     assert row is not None
     assert (row.version, row.title, row.state) == (2, "Better title", PaperState.WRITTEN)
-    assert store.in_state(PaperState.FETCHED) == []
+    assert store.papers.in_state(PaperState.FETCHED) == []
     # an older version arriving late changes nothing
-    store.add_papers([(paper(version=1, title="Old"), 3, None)])
-    assert store.get("2611.00001").title == "Better title"  # type: ignore[union-attr]
+    store.papers.add([(paper(version=1, title="Old"), 3, None)])
+    assert store.papers.get("2611.00001").title == "Better title"  # type: ignore[union-attr]
 
 
 def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store) -> None:
@@ -74,17 +75,17 @@ def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store
     announced = NOW + timedelta(days=2)
     from_feed = paper(published=announced, comment=None, doi=None)
     from_api = paper(comment="Code: https://github.com/a/b", journal_ref="J. 1")
-    store.add_papers([(from_feed, 3, None)])
-    store.add_papers([(from_api, 3, "https://github.com/a/b")])
-    row = store.get("2611.00001")
+    store.papers.add([(from_feed, 3, None)])
+    store.papers.add([(from_api, 3, "https://github.com/a/b")])
+    row = store.papers.get("2611.00001")
     assert row is not None
     assert (row.published, row.comment, row.journal_ref, row.doi, row.code_url) == (
         NOW, "Code: https://github.com/a/b", "J. 1", "10.1/x", "https://github.com/a/b",
     )  # fmt: skip
     # ...and a replacement announced later loses none of it
-    store.add_papers([(paper(version=2, published=announced, comment=None, doi=None), 3, None)],
+    store.papers.add([(paper(version=2, published=announced, comment=None, doi=None), 3, None)],
                      known_only=True)  # fmt: skip
-    row = store.get("2611.00001")
+    row = store.papers.get("2611.00001")
     assert row is not None and row.version == 2
     assert (row.published, row.comment, row.doi, row.code_url) == (
         NOW, "Code: https://github.com/a/b", "10.1/x", "https://github.com/a/b",
@@ -92,44 +93,44 @@ def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store
 
 
 def test_a_written_entry_gets_no_code_link_afterwards(store: Store) -> None:
-    store.add_papers([(paper(comment=None), 3, None)])
-    store.save_translation("2611.00001", "译文", "google")
-    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
-    store.add_papers([(paper(comment="https://github.com/a/b"), 3, "https://github.com/a/b")])
-    assert store.get("2611.00001").code_url is None  # type: ignore[union-attr]
+    store.papers.add([(paper(comment=None), 3, None)])
+    store.papers.save_translation("2611.00001", "译文", "google")
+    store.papers.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
+    store.papers.add([(paper(comment="https://github.com/a/b"), 3, "https://github.com/a/b")])
+    assert store.papers.get("2611.00001").code_url is None  # type: ignore[union-attr]
 
 
 def test_a_held_back_paper_whose_new_version_is_on_topic_enters_the_pipeline(
     store: Store,
 ) -> None:
-    assert store.add_papers([(paper(), 1, None)], min_score=3) == []
-    assert store.get("2611.00001").state == PaperState.SKIPPED  # type: ignore[union-attr]
-    assert store.add_papers([(paper(version=2), 2, None)], min_score=3) == []
-    assert store.add_papers([(paper(version=3), 4, None)], min_score=3) == ["2611.00001"]
-    row = store.get("2611.00001")
+    assert store.papers.add([(paper(), 1, None)], min_score=3) == []
+    assert store.papers.get("2611.00001").state == PaperState.SKIPPED  # type: ignore[union-attr]
+    assert store.papers.add([(paper(version=2), 2, None)], min_score=3) == []
+    assert store.papers.add([(paper(version=3), 4, None)], min_score=3) == ["2611.00001"]
+    row = store.papers.get("2611.00001")
     assert row is not None and (row.state, row.score) == (PaperState.FETCHED, 4)
 
 
 def test_states_only_move_forward(store: Store) -> None:
-    store.add_papers([(paper(), 3, None)])
-    store.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
-    store.mark_committed(["2611.00001"], "abc")
-    store.mark_written(
+    store.papers.add([(paper(), 3, None)])
+    store.papers.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
+    store.papers.mark_committed(["2611.00001"], "abc")
+    store.papers.mark_written(
         ["2611.00001"], "2026.12", "/logs/README.md"
     )  # a stale step must not move it back
-    store.save_translation("2611.00001", "x", "google")
-    row = store.get("2611.00001")
+    store.papers.save_translation("2611.00001", "x", "google")
+    row = store.papers.get("2611.00001")
     assert row is not None
     assert (row.state, row.log_month, row.commit_sha) == (PaperState.COMMITTED, "2026.11", "abc")
 
 
 def test_runs_are_recorded_and_the_last_successful_window_is_found(store: Store) -> None:
-    assert store.last_successful_window_end() is None
-    ok = store.start_run("sync")
-    store.finish_run(ok, "done", window_start=NOW, window_end=NOW, found=3)
-    failed = store.start_run("sync")
-    store.finish_run(failed, "failed", error="arXiv down", window_start=NOW, window_end=None)
-    assert store.last_successful_window_end() == NOW
+    assert store.runs.last_window_end() is None
+    ok = store.runs.start("sync")
+    store.runs.finish(ok, "done", window_start=NOW, window_end=NOW, found=3)
+    failed = store.runs.start("sync")
+    store.runs.finish(failed, "failed", error="arXiv down", window_start=NOW, window_end=None)
+    assert store.runs.last_window_end() == NOW
 
 
 @settings(max_examples=50, deadline=None)
@@ -144,8 +145,8 @@ def test_any_text_round_trips_through_the_database(
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite3'}")
     migrate.upgrade(engine)
     s = Store(engine)
-    s.add_papers([(paper(title=title, authors=authors, abstract=abstract), 2, None)])
-    row = s.get("2611.00001")
+    s.papers.add([(paper(title=title, authors=authors, abstract=abstract), 2, None)])
+    row = s.papers.get("2611.00001")
     assert row is not None
     assert (row.title, row.authors, row.abstract) == (title, authors, abstract)
     engine.dispose()
@@ -194,13 +195,13 @@ def test_papers_logged_before_0008_belong_to_the_log_the_next_sync_writes(tmp_pa
         ))  # fmt: skip
     migrate.upgrade(engine)
     store = Store(engine)
-    store.add_papers([(paper("2611.00002"), 3, None)])
-    store.claim_unplaced("/logs/README.md")
-    placed = {p.arxiv_id: (p.state, p.log_path) for p in store.placements()}
+    store.papers.add([(paper("2611.00002"), 3, None)])
+    store.papers.claim_unplaced("/logs/README.md")
+    placed = {p.arxiv_id: (p.state, p.log_path) for p in store.papers.placements()}
     assert placed == {
         "2611.00001": (PaperState.COMMITTED, "/logs/README.md"),
         "2611.00002": (PaperState.FETCHED, None),  # not written yet: no log
     }
-    store.requeue(["2611.00001"])  # another log is configured later: it goes back in line
-    assert store.get("2611.00001").state == PaperState.TRANSLATED  # type: ignore[union-attr]
+    store.papers.requeue(["2611.00001"])  # another log is configured later: it goes back in line
+    assert store.papers.get("2611.00001").state == PaperState.TRANSLATED  # type: ignore[union-attr]
     engine.dispose()

@@ -90,7 +90,7 @@ class Backfiller:
         if commit:
             span = f"{start.isoformat()}..{end.isoformat()}"
             self._commit(summary, f"backfill {span}: {{count}} papers")
-        summary.pending = self.store.count_unwritten()
+        summary.pending = self.store.papers.count_unwritten()
         return summary
 
     def _commit(self, summary: SyncSummary, message: str) -> None:
@@ -102,7 +102,7 @@ class Backfiller:
         summary.commit = sha or summary.commit
 
     def _window(self, low: datetime, high: datetime) -> Fetched:
-        if self.store.window_done(self.query_hash, low, high):
+        if self.store.windows.done(self.query_hash, low, high):
             log.info("already fetched: %s .. %s", low, high)
             return Fetched()
         try:
@@ -113,7 +113,7 @@ class Backfiller:
         # arXiv now and then answers a query that has results with an empty first page that
         # claims none; an empty window is asked again on the next run rather than trusted.
         if fetched.found:
-            self.store.mark_window_done(self.query_hash, low, high, fetched.found)
+            self.store.windows.mark_done(self.query_hash, low, high, fetched.found)
         return fetched
 
     def _fetch(self, low: datetime, high: datetime) -> Fetched:

@@ -40,7 +40,7 @@ def commit(
 ) -> str | None:
     """Commit the written papers; return the commit, or None when there was nothing to do.
     `message` (default `[git] message`) gets `{date}` and `{count}`, the entries added."""
-    rows = store.in_state(PaperState.WRITTEN)
+    rows = store.papers.in_state(PaperState.WRITTEN)
     if not rows or not log_path.exists():
         return None
     ids = [r.arxiv_id for r in rows]
@@ -49,15 +49,15 @@ def commit(
         # written but missing from it (their lines were discarded) go back in line.
         held = read_presence(log_path, store, git.committed_log())
         kept = [r.arxiv_id for r in rows if held.holds(r.arxiv_id, r.title)]
-        store.mark_committed(kept, None)
-        store.unwrite(sorted(set(ids) - set(kept)))
+        store.papers.mark_committed(kept, None)
+        store.papers.unwrite(sorted(set(ids) - set(kept)))
         return None
     guard.check()
     # Entries this commit adds: papers found already in the log were not written by us.
     entries = sum(1 for r in rows if r.log_month is not None)
     text = (message or settings.message).format(date=today.isoformat(), count=entries)
     sha = git.commit_log(text)
-    store.mark_committed(ids, sha)
+    store.papers.mark_committed(ids, sha)
     if settings.push:
         git.push()
     return sha

@@ -116,7 +116,7 @@ def open_seams(
                 settings,
                 store,
                 client or PoliteClient(settings.arxiv, sleep=sleep),
-                translator or make_translator(settings.translate, cooldowns=store),
+                translator or make_translator(settings.translate, cooldowns=store.cooldowns),
                 GitRepo(settings.log_path, settings.git)
                 if settings.git.commit and commit and not dry_run
                 else None,

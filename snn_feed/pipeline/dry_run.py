@@ -23,12 +23,12 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
     since, until = fetching.window(store, settings.arxiv.lookback_days, seams.zone, seams.clock(),
                                    since_day)  # fmt: skip
     presence = read_presence(seams.log_path, store)
-    placements = store.placements()
+    placements = store.papers.placements()
     requeued, _ = plan_reconcile(placements, presence, str(seams.log_path))
     waiting = {p.arxiv_id for p in placements if p.state in WAITING} | set(requeued)
     lines = [
         f"[{row.score}] {row.arxiv_id} {entry(row).first_author}: {row.title}"
-        for row in (store.papers(ids=sorted(waiting)) if waiting else [])
+        for row in (store.papers.select(ids=sorted(waiting)) if waiting else [])
         if not presence.holds(row.arxiv_id, row.title)
     ]
     pick = seams.selection()
@@ -49,7 +49,7 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
         if paper.arxiv_id in seen or presence.holds(paper.arxiv_id, paper.title):
             continue
         seen.add(paper.arxiv_id)
-        stored = store.get(paper.arxiv_id)
+        stored = store.papers.get(paper.arxiv_id)
         if stored is None:
             if score < min_score:
                 continue

@@ -47,7 +47,7 @@ def window(
     if since is not None:
         start = datetime.combine(since, time(0), zone)
     else:
-        last = store.last_successful_window_end()
+        last = store.runs.last_window_end()
         start = (last or now) - timedelta(days=lookback_days)
     return start.astimezone(UTC), now
 
@@ -99,7 +99,7 @@ def store_window(
     were new (so a caller keeps the count of the pages stored before a failure)."""
     for batch in _batches(selection.on_topic(search), page_size):
         yield len(
-            store.add_papers(
+            store.papers.add(
                 batch, origin=origin, logged=held_by_log(batch, presence), log=log_path,
                 min_score=selection.feed.min_score,
             )
@@ -127,7 +127,7 @@ def read_announcements(
 ) -> Announced:
     """The feed, asked for only if changed since the last check (unless not `conditional`)."""
     url = rss.feed_url(categories)
-    check = store.feed_check(url) if conditional else None
+    check = store.feeds.get(url) if conditional else None
     validators = (
         Validators(url=url, etag=check.etag, last_modified=check.last_modified) if check else None
     )
@@ -161,12 +161,12 @@ def store_announcements(
         return Fetched()
     min_score = selection.feed.min_score
     held = held_by_log(announced.fresh, presence)
-    new = len(store.add_papers(announced.fresh, logged=held, log=log_path, min_score=min_score))
+    new = len(store.papers.add(announced.fresh, logged=held, log=log_path, min_score=min_score))
     # One never stored is left out by `known_only`.
     rescored = [selection.rescored(p) for p in announced.replaced]
-    new += len(store.add_papers(rescored, known_only=True, min_score=min_score))
+    new += len(store.papers.add(rescored, known_only=True, min_score=min_score))
     v = announced.result.validators
-    store.save_feed_check(
+    store.feeds.save(
         v.url, etag=v.etag, last_modified=v.last_modified,
         announced=feed.announced, items=len(feed.items),
     )  # fmt: skip

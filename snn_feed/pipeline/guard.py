@@ -27,7 +27,7 @@ class LogGuard:
         Anything else is someone's uncommitted edit, which must not be swept into a commit."""
         if self.git is None or not self.log_path.exists() or not self.git.log_changed():
             return True
-        expected = self.store.expected_log_hash(str(self.log_path))
+        expected = self.store.log_hashes.expected(str(self.log_path))
         return expected == sha256(self.log_path.read_bytes())
 
     def check(self) -> None:
@@ -41,5 +41,5 @@ class LogGuard:
         """Write the whole log atomically, remembering its hash first (a crash between the two
         leaves a log that is still recognised as ours)."""
         data = text.encode("utf-8", errors="surrogateescape")
-        self.store.expect_log_hash(str(self.log_path), sha256(data))
+        self.store.log_hashes.expect(str(self.log_path), sha256(data))
         logfile.write_atomic(self.log_path, text)

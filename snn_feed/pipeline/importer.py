@@ -66,7 +66,7 @@ def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportRep
     """Record every entry of `text`; resolve title-only entries with `search` (None: skip)."""
     entries, strays = parse_log(text)
     report = ImportReport(entries=len(entries), strays=strays)
-    known = {row.key: row for row in store.log_entries()}
+    known = {row.key: row for row in store.imported.all()}
     for entry in entries:
         key = entry_key(entry)
         if entry.arxiv_id:
@@ -88,13 +88,13 @@ def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportRep
             if found is not None:
                 arxiv_id, resolution = found.arxiv_id, "title"
                 report.resolved.append((entry, found.arxiv_id))
-                store.add_papers(
+                store.papers.add(
                     [(found, 0, code_url(found.abstract, found.comment))],
                     logged={found.arxiv_id: key},
                 )
         if arxiv_id is None:
             report.unresolved.append(entry)
-        added = store.save_log_entry(
+        added = store.imported.save(
             key, arxiv_id=arxiv_id, title=entry.title, norm_title=normalize_title(entry.title),
             section=entry.section, line=entry.line, text=entry.text, resolution=resolution,
         )  # fmt: skip

@@ -25,7 +25,7 @@ def find_code_links(
     # httpx and the client only when links are looked up.
     from snn_feed.sources.codelinks import HfPapers, LinkLookupError
 
-    todo = store.needing_code_link()
+    todo = store.papers.needing_code_link()
     found = 0
     deadline = monotonic() + links.budget_seconds
     with closing(HfPapers(base_url=links.url, timeout_seconds=links.timeout_seconds)) as hf:
@@ -39,7 +39,7 @@ def find_code_links(
                     err, len(todo) - done, len(todo),
                 )  # fmt: skip
                 break
-            store.save_code_link(arxiv_id, url)
+            store.papers.save_code_link(arxiv_id, url)
             found += url is not None
     log.info("code links: %d found on Hugging Face for %d papers", found, len(todo))
     return found

@@ -26,7 +26,7 @@ def read_presence(log_path: Path, store: Store, text: str | None = None) -> Pres
     archives, and the entries imported from it. Read once per stage."""
     texts = [logfile.read_log(log_path) if text is None else text]
     texts += [logfile.read_log(path) for path in sorted(archive_dir(log_path).glob("*.md"))]
-    return Presence.of(texts, store.logged_ids(), store.unresolved_titles())
+    return Presence.of(texts, store.imported.ids(), store.imported.unresolved_titles())
 
 
 def plan_reconcile(
@@ -49,10 +49,10 @@ def reconcile(store: Store, presence: Presence, log_path: str) -> None:
     """A paper recorded as written to another log, or to this one but no longer in it, goes
     back in line for it; a waiting paper the log already holds (an entry written by hand, or
     by a run that died before recording it) is written."""
-    store.claim_unplaced(log_path)
-    requeue, present = plan_reconcile(store.placements(), presence, log_path)
+    store.papers.claim_unplaced(log_path)
+    requeue, present = plan_reconcile(store.papers.placements(), presence, log_path)
     if requeue:
         log.info("%d papers recorded in another log, or no longer in this one: "
                  "writing them to %s", len(requeue), log_path)  # fmt: skip
-    store.requeue(requeue)
-    store.mark_written(present, None, log_path)
+    store.papers.requeue(requeue)
+    store.papers.mark_written(present, None, log_path)

@@ -53,8 +53,8 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
     if options.dry_run:
         summary, lines = dry_run(seams, options.since, source)
         return SyncResult(summary, ExitStatus.DONE, would_add=lines)
-    store.close_crashed_runs()
-    run_id = store.start_run("sync")
+    store.runs.close_crashed()
+    run_id = store.runs.start("sync")
     since, until = fetching.window(store, settings.arxiv.lookback_days, seams.zone, seams.clock(),
                                    options.since)  # fmt: skip
     log_path = str(seams.log_path)
@@ -119,17 +119,17 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
             )
     except BaseException as err:  # recorded, then re-raised: a run never stays "running"
         summary.found, summary.new = fetched.found, fetched.new
-        summary.pending = store.count_unwritten()
+        summary.pending = store.papers.count_unwritten()
         outcome = "interrupted" if isinstance(err, Interrupted) else "failed"
-        store.finish_run(
+        store.runs.finish(
             run_id, outcome, error=str(err) or type(err).__name__, **_counts(summary),
             window_start=since, window_end=until if searched else None,
             commit_sha=summary.commit,
         )  # fmt: skip
         raise
-    summary.pending = store.count_unwritten()
+    summary.pending = store.papers.count_unwritten()
     status = ExitStatus.PARTIAL if summary.pending else ExitStatus.DONE
-    store.finish_run(
+    store.runs.finish(
         run_id, "partial" if summary.pending else "done", **_counts(summary),
         window_start=since if searched else None, window_end=until if searched else None,
         commit_sha=summary.commit,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from snn_feed.errors import Interrupted, TranslationError
 from snn_feed.pipeline.guard import sha256
-from snn_feed.store import PaperRow, Store
+from snn_feed.store import Store, StoredPaper
 from snn_feed.translation.chain import translate_many
 from snn_feed.translation.engines import NoTranslation, Translation, Translator
 from snn_feed.translation.glossary import Glossary
@@ -43,12 +43,14 @@ class Translating:
 
     def run(self) -> Translated:
         """Translate the papers waiting for it; a failed paper stays waiting."""
-        waiting = self.store.to_translate()
+        waiting = self.store.papers.to_translate()
         if isinstance(self.translator, NoTranslation):
             # Nothing to ask for or to cache: every waiting paper moves on in one transaction
             # (a lookup, a cached empty text and an update per paper made this stage most of
             # a backfill's time).
-            self.store.save_translations([(r.arxiv_id, "", self.translator.name) for r in waiting])
+            self.store.papers.save_translations(
+                [(r.arxiv_id, "", self.translator.name) for r in waiting]
+            )
             return Translated(len(waiting))
         done, todo = 0, {}
         for row in waiting:
@@ -56,7 +58,7 @@ class Translating:
             if cached is None:
                 todo[row.arxiv_id] = row
                 continue
-            self.store.save_translation(row.arxiv_id, self.glossary.normalize(cached.text),
+            self.store.papers.save_translation(row.arxiv_id, self.glossary.normalize(cached.text),
                                         cached.engine)  # fmt: skip
             done += 1
         failures: list[str] = []
@@ -75,19 +77,19 @@ class Translating:
         )
         for arxiv_id, result, engine in results:
             if isinstance(result, TranslationError):
-                self.store.record_translation_failure(arxiv_id, str(result))
+                self.store.papers.record_translation_failure(arxiv_id, str(result))
                 failures.append(f"translation failed for {arxiv_id}: {result}")
                 in_a_row += 1
                 continue
             in_a_row = 0
             self._remember(todo[arxiv_id], Translation(result, engine))
-            self.store.save_translation(arxiv_id, self.glossary.normalize(result), engine)
+            self.store.papers.save_translation(arxiv_id, self.glossary.normalize(result), engine)
             done += 1
         if in_a_row >= ENGINE_FAILURES_BEFORE_GIVING_UP:
             log.info("%s keeps failing; the rest stay pending", self.translator.name)
         return Translated(done, failures)
 
-    def again(self, rows: Iterable[PaperRow], *, force: bool = False) -> tuple[int, list[str]]:
+    def again(self, rows: Iterable[StoredPaper], *, force: bool = False) -> tuple[int, list[str]]:
         """Translate `rows` again (from the cache unless `force`); (how many succeeded, error
         lines). Log entries already written keep their text: the log is append-only."""
         done, errors = 0, []
@@ -102,22 +104,22 @@ class Translating:
                 continue
             if cached is None:
                 self._remember(row, answer)
-            self.store.set_translation(
+            self.store.papers.set_translation(
                 row.arxiv_id, self.glossary.normalize(answer.text), answer.engine
             )
             done += 1
         return done, errors
 
-    def _cached(self, row: PaperRow) -> Translation | None:
+    def _cached(self, row: StoredPaper) -> Translation | None:
         """This abstract's earlier translation by a configured engine under this glossary."""
-        hit = self.store.cached_translation(
+        hit = self.store.translations.cached(
             row.arxiv_id, sha256(row.abstract.encode()), self.translator.engine_names,
             self.glossary.version,
         )  # fmt: skip
         return Translation(hit[1], hit[0]) if hit else None
 
-    def _remember(self, row: PaperRow, answer: Translation) -> None:
-        self.store.cache_translation(
+    def _remember(self, row: StoredPaper, answer: Translation) -> None:
+        self.store.translations.remember(
             row.arxiv_id, sha256(row.abstract.encode()), answer.engine, self.glossary.version,
             answer.text,
         )  # fmt: skip

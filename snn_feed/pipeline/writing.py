@@ -13,22 +13,22 @@ from snn_feed.journal.render import render_entry
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import read_presence
 from snn_feed.records import LogEntry
-from snn_feed.store import PaperRow, PaperState, Store
+from snn_feed.store import PaperState, Store, StoredPaper
 
 
-def entry_order(row: PaperRow) -> tuple[int, str]:
+def entry_order(row: StoredPaper) -> tuple[int, str]:
     """Within a month, higher score first, then arXiv id (oldest first): stable across runs."""
     return (-row.score, row.arxiv_id)
 
 
-def month_of(row: PaperRow, today: datetime, zone: ZoneInfo) -> tuple[int, int]:
+def month_of(row: StoredPaper, today: datetime, zone: ZoneInfo) -> tuple[int, int]:
     """A backfilled paper goes under the month it was first published; any other under the
     month it is logged in."""
     moment = row.published.astimezone(zone) if row.origin == "backfill" else today
     return moment.year, moment.month
 
 
-def entry(row: PaperRow) -> LogEntry:
+def entry(row: StoredPaper) -> LogEntry:
     return LogEntry(
         arxiv_id=row.arxiv_id,
         score=row.score,
@@ -44,7 +44,7 @@ def write(
 ) -> int:
     """Write the translated papers; return how many entries were added. `today` is in the
     log's time zone."""
-    rows = store.in_state(PaperState.TRANSLATED)
+    rows = store.papers.in_state(PaperState.TRANSLATED)
     if not rows:
         return 0
     text = logfile.read_log(log_path)
@@ -52,13 +52,13 @@ def write(
     already = [r.arxiv_id for r in rows if presence.holds(r.arxiv_id, r.title)]
     if already:
         # Written by a run that stopped before recording it, or by hand: never twice.
-        store.mark_written(already, None, str(log_path))
+        store.papers.mark_written(already, None, str(log_path))
     todo = sorted((r for r in rows if not presence.holds(r.arxiv_id, r.title)), key=entry_order)
     if not todo:
         return 0
     guard.check()
     nl = logfile.newline_of(text) if text else "\n"
-    months: dict[tuple[int, int], list[PaperRow]] = {}
+    months: dict[tuple[int, int], list[StoredPaper]] = {}
     for row in todo:
         months.setdefault(month_of(row, today, ZoneInfo(settings.timezone)), []).append(row)
     updated = text
@@ -67,5 +67,5 @@ def write(
         updated = logfile.insert_entries(updated, year, month, entries, intro=settings.intro)
     guard.replace(updated)
     for (year, month), group in months.items():
-        store.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}", str(log_path))
+        store.papers.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}", str(log_path))
     return len(todo)

@@ -25,7 +25,7 @@ from snn_feed.journal import logfile
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
-    from snn_feed.store import PaperRow, Store
+    from snn_feed.store import Store, StoredPaper
 
 # Characters XML 1.0 cannot hold at all, escaped or not (lxml refuses them): C0 controls
 # other than tab and newlines, lone surrogates, U+FFFE and U+FFFF.
@@ -107,7 +107,7 @@ def render_atom(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
-def item_of(row: PaperRow) -> FeedItem:
+def item_of(row: StoredPaper) -> FeedItem:
     """A stored paper as a feed item."""
     return FeedItem(
         arxiv_id=row.arxiv_id,
@@ -142,7 +142,7 @@ def write_feed(store: Store, path: Path | None, info: FeedInfo, *, limit: int) -
     No lock is taken: the database is read in one snapshot and the file is replaced whole, so
     a feed written alongside a sync is never torn, only possibly one sync old.
     """
-    rows = store.logged_papers(limit)
+    rows = store.papers.logged(limit)
     data = render_atom([item_of(row) for row in rows], info)
     if path is None:
         sys.stdout.buffer.write(data)

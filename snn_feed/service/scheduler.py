@@ -57,7 +57,7 @@ class Service:
         """Whether the last success is older than the last scheduled time (or never was)."""
         store = open_store(self.settings.database_url)
         try:
-            success = store.last_success()
+            success = store.runs.last_success()
         finally:
             store.engine.dispose()
         if success is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from snn_feed.config import Settings
 from snn_feed.service.schedule import fire_times, make_trigger, next_run
-from snn_feed.store import PaperState, Store, SyncRun
+from snn_feed.store import PaperState, Run, Store
 
 
 @dataclass
@@ -116,7 +116,7 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
     scores: dict[int, int] = {}
     held_back: dict[int, int] = {}
     logged = imported = 0
-    for (score, state), n in store.score_counts(start, end).items():
+    for (score, state), n in store.papers.score_counts(start, end).items():
         if state in (PaperState.WRITTEN, PaperState.COMMITTED):
             logged += n
         if score == 0:  # only imported entries are stored without a score
@@ -135,7 +135,7 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
     )
 
 
-def _run_dict(run: SyncRun) -> dict[str, Any]:
+def _run_dict(run: Run) -> dict[str, Any]:
     return {
         "started_at": run.started_at.isoformat(timespec="seconds"),
         "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
@@ -151,9 +151,9 @@ def _run_dict(run: SyncRun) -> dict[str, Any]:
 
 def report(store: Store, settings: Settings, now: datetime) -> Report:
     """The health of the feed at `now`, from the recorded runs and papers."""
-    runs = store.runs(limit=20)
+    runs = store.runs.recent(limit=20)
     finished = [r for r in runs if r.finished_at is not None]
-    success = store.last_success()
+    success = store.runs.last_success()
     problems: list[str] = []
     warnings: list[str] = []
 
@@ -169,7 +169,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
     if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
 
-    waiting, oldest, last_error = store.waiting_for_translation()
+    waiting, oldest, last_error = store.papers.waiting_for_translation()
     pending_limit = settings.status.max_pending_hours
     if oldest is not None and now - oldest > timedelta(hours=pending_limit):
         hours = (now - oldest).total_seconds() / 3600
@@ -182,7 +182,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
     trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
     window_start = now - timedelta(days=settings.status.quiet_days)
     announcements = fire_times(trigger, window_start, now)
-    recent = [r for r in store.runs(since=window_start) if r.outcome in ("done", "partial")]
+    recent = [r for r in store.runs.recent(since=window_start) if r.outcome in ("done", "partial")]
     if len(announcements) >= 3 and recent and all(r.found == 0 for r in recent):
         warnings.append(
             f"no paper found in {settings.status.quiet_days} days with {len(announcements)} "
@@ -190,8 +190,8 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
             "(check [feed] keywords and categories)"
         )
 
-    counts = store.state_counts()
-    commit = store.last_commit()
+    counts = store.papers.state_counts()
+    commit = store.runs.last_commit()
     upcoming = next_run(trigger, now)
     return Report(
         healthy=not problems,

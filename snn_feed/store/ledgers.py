@@ -1,0 +1,125 @@
+"""The caches and ledgers: translations already paid for, engines resting after a rate limit,
+backfill windows fetched, the announcement feed's validators, and the hash of what snn-feed
+last wrote to each log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from snn_feed.store.base import Repository, now, record
+from snn_feed.store.records import FeedCheck
+from snn_feed.store.tables import (
+    EngineCooldown,
+    FeedCheckRow,
+    FetchedWindow,
+    LogState,
+    TranslationRow,
+)
+
+
+class Translations(Repository):
+    """Every translation made, so that the same text is never paid for twice."""
+
+    def cached(
+        self, arxiv_id: str, abstract_sha: str, engines: Sequence[str], version: str
+    ) -> tuple[str, str] | None:
+        """(engine, text) of a stored translation by the first of `engines` that has one."""
+        with self.session() as s:
+            rows = {
+                row.engine: row.text
+                for row in s.scalars(
+                    select(TranslationRow).where(
+                        TranslationRow.arxiv_id == arxiv_id,
+                        TranslationRow.abstract_sha == abstract_sha,
+                        TranslationRow.glossary_version == version,
+                        TranslationRow.engine.in_(list(engines)),
+                    )
+                )
+            }
+        return next(((e, rows[e]) for e in engines if e in rows), None)
+
+    def remember(
+        self, arxiv_id: str, abstract_sha: str, engine: str, version: str, text: str
+    ) -> None:
+        with self.session() as s, s.begin():
+            s.merge(
+                TranslationRow(
+                    arxiv_id=arxiv_id, abstract_sha=abstract_sha, engine=engine,
+                    glossary_version=version, text=text, created_at=now(),
+                )
+            )  # fmt: skip
+
+
+class Cooldowns(Repository):
+    """Translation engines resting after a 429 or a used-up quota."""
+
+    def cooling_down(self, engine: str) -> bool:
+        with self.session() as s:
+            row = s.get(EngineCooldown, engine)
+            return row is not None and row.until > now()
+
+    def cool_down(self, engine: str, until: datetime) -> None:
+        with self.session() as s, s.begin():
+            s.merge(EngineCooldown(engine=engine, until=until))
+
+
+class FetchedWindows(Repository):
+    """Submission windows whose papers are all stored: a resumed backfill skips them."""
+
+    def done(self, query_hash: str, start: datetime, end: datetime) -> bool:
+        with self.session() as s:
+            query = select(func.count()).where(
+                FetchedWindow.query_hash == query_hash,
+                FetchedWindow.start == start,
+                FetchedWindow.end == end,
+            )
+            return bool(s.scalar(query.select_from(FetchedWindow)))
+
+    def mark_done(self, query_hash: str, start: datetime, end: datetime, found: int) -> None:
+        with self.session() as s, s.begin():
+            s.merge(FetchedWindow(query_hash=query_hash, start=start, end=end, found=found,
+                                  fetched_at=now()))  # fmt: skip
+
+
+class FeedChecks(Repository):
+    """The announcement feed's validators, saved only after its papers are stored."""
+
+    def get(self, url: str) -> FeedCheck | None:
+        with self.session() as s:
+            row = s.get(FeedCheckRow, url)
+            return record(FeedCheck, row) if row is not None else None
+
+    def save(
+        self,
+        url: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        announced: datetime | None,
+        items: int,
+    ) -> None:
+        with self.session() as s, s.begin():
+            s.merge(
+                FeedCheckRow(
+                    url=url, etag=etag, last_modified=last_modified, announced=announced,
+                    items=items, checked_at=now(),
+                )
+            )  # fmt: skip
+
+
+class LogHashes(Repository):
+    """What snn-feed last wrote to each log file."""
+
+    def expected(self, path: str) -> str | None:
+        with self.session() as s:
+            row = s.get(LogState, path)
+            return row.sha256 if row else None
+
+    def expect(self, path: str, sha256: str) -> None:
+        """Record the hash of the bytes about to be written (before writing: a crash between
+        the two leaves a file that is either unchanged or recognisably ours)."""
+        with self.session() as s, s.begin():
+            s.merge(LogState(path=path, sha256=sha256, written_at=now()))

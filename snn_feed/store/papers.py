@@ -1,0 +1,373 @@
+"""Papers and their pipeline state. A paper is stored once per versionless arXiv id; its
+`state` moves forward only (fetched -> translated -> written -> committed), each move in the
+same transaction as the step's effect is recorded, so a run that stops anywhere is finished by
+the next one without doing anything twice."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select, update
+
+from snn_feed.records import Paper
+from snn_feed.store.base import Repository, now, record
+from snn_feed.store.records import PaperState, Placement, StoredPaper
+from snn_feed.store.tables import LogEntryRow, PaperRow
+
+
+class Papers(Repository):
+    def add(
+        self,
+        scored: Iterable[tuple[Paper, int, str | None]],
+        *,
+        origin: str = "sync",
+        logged: Mapping[str, str] | None = None,
+        log: str | None = None,
+        known_only: bool = False,
+        min_score: int = 1,
+    ) -> list[str]:
+        """Store a batch of (paper, score, code URL) in one transaction; return the new ids.
+
+        A paper already stored keeps its state: a newer version refreshes its metadata (but
+        not its first submission date) and never sends it through translation or the log
+        again. A new paper whose id is in `logged` (id -> log entry key) is already in the log
+        `log`: it is stored as committed there, and an imported entry is linked to its id. With
+        `known_only`
+        (replacement announcements), papers not stored yet are left out. A new paper scoring
+        below `min_score` is stored as skipped.
+        """
+        logged = logged or {}
+        batch = list(scored)
+        if not batch:
+            return []
+        ids = [p.arxiv_id for p, _, _ in batch]
+        new: list[str] = []
+        with self.session() as s, s.begin():
+            known = {
+                row.arxiv_id: row
+                for row in s.scalars(select(PaperRow).where(PaperRow.arxiv_id.in_(ids)))
+            }
+            for paper, score, code in batch:
+                row = known.get(paper.arxiv_id)
+                if row is None and known_only:
+                    continue
+                if row is None:
+                    entry_key = logged.get(paper.arxiv_id)
+                    if entry_key:
+                        state = PaperState.COMMITTED
+                    elif score < min_score:
+                        state = PaperState.SKIPPED
+                    else:
+                        state = PaperState.FETCHED
+                    row = PaperRow(
+                        arxiv_id=paper.arxiv_id,
+                        state=state,
+                        first_seen=now(),
+                        translate_attempts=0,
+                        origin="import" if entry_key else origin,
+                        log_path=log if entry_key else None,
+                    )
+                    _copy_metadata(row, paper, score, code)
+                    s.add(row)
+                    known[paper.arxiv_id] = row
+                    if entry_key:
+                        entry = s.get(LogEntryRow, entry_key)
+                        if entry is not None and entry.arxiv_id is None:
+                            entry.arxiv_id, entry.resolution = paper.arxiv_id, "matched"
+                    elif state == PaperState.FETCHED:
+                        new.append(paper.arxiv_id)
+                elif paper.version > row.version:
+                    _refresh(row, paper, score, code)
+                    if row.state == PaperState.SKIPPED and row.score >= min_score:
+                        row.state = PaperState.FETCHED  # the new version is on topic enough
+                        new.append(paper.arxiv_id)
+                elif paper.version == row.version:
+                    _complete(row, paper, code)
+        return new
+
+    def get(self, arxiv_id: str) -> StoredPaper | None:
+        with self.session() as s:
+            row = s.get(PaperRow, arxiv_id)
+            return _stored(row) if row is not None else None
+
+    def in_state(self, state: PaperState) -> list[StoredPaper]:
+        """Papers in `state`, oldest submission first."""
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state == state)
+                .order_by(PaperRow.published, PaperRow.arxiv_id)
+            )
+            return [_stored(r) for r in s.scalars(query)]
+
+    def to_translate(self) -> list[StoredPaper]:
+        """Papers waiting for a translation, least-tried first: a paper the engine keeps
+        rejecting must not hold back the ones behind it."""
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state == PaperState.FETCHED)
+                .order_by(PaperRow.translate_attempts, PaperRow.published, PaperRow.arxiv_id)
+            )
+            return [_stored(r) for r in s.scalars(query)]
+
+    def save_translation(self, arxiv_id: str, text: str, engine: str) -> None:
+        self.save_translations([(arxiv_id, text, engine)])
+
+    def save_translations(self, translations: Iterable[tuple[str, str, str]]) -> None:
+        """(arXiv id, text, engine) for papers waiting for translation, in one transaction."""
+        rows = [{"id": i, "text": text, "engine": engine} for i, text, engine in translations]
+        if not rows:
+            return
+        statement = (
+            update(PaperRow)
+            .where(PaperRow.arxiv_id == bindparam("id"), PaperRow.state == PaperState.FETCHED)
+            .values(
+                abstract_zh=bindparam("text"),
+                translation_engine=bindparam("engine"),
+                translated_at=now(),
+                state=PaperState.TRANSLATED,
+                last_error=None,
+                translate_attempts=PaperRow.translate_attempts + 1,
+            )
+        )
+        with self.engine.begin() as connection:  # one statement, executed for every row
+            connection.execute(statement, rows)
+
+    def record_translation_failure(self, arxiv_id: str, error: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id == arxiv_id)
+                .values(last_error=error, translate_attempts=PaperRow.translate_attempts + 1)
+            )
+
+    def _move(self, ids: Sequence[str], allowed: Sequence[PaperState], **values: Any) -> None:
+        """Set `values` on those of `ids` that are in one of the `allowed` states."""
+        if not ids:
+            return
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.arxiv_id.in_(ids), PaperRow.state.in_(list(allowed)))
+                .values(**values)
+            )
+
+    def mark_written(self, ids: Sequence[str], month: str | None, log: str) -> None:
+        """Record papers as present in the log file `log` (`month` None: found there
+        already, not written by snn-feed)."""
+        self._move(
+            ids, [PaperState.FETCHED, PaperState.TRANSLATED],
+            state=PaperState.WRITTEN, written_at=now(), log_month=month, log_path=log,
+        )  # fmt: skip
+
+    def claim_unplaced(self, log: str) -> None:
+        """Written and committed papers recorded before the database knew logs apart belong
+        to `log`, the configured one (what migration 0008 leaves for the first sync)."""
+        with self.session() as s, s.begin():
+            s.execute(
+                update(PaperRow)
+                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                .where(PaperRow.log_path.is_(None))
+                .values(log_path=log)
+            )
+
+    def placements(self) -> list[Placement]:
+        """Every paper that is or may soon be in a log: waiting, written or committed."""
+        states = [PaperState.FETCHED, PaperState.TRANSLATED, PaperState.WRITTEN,
+                  PaperState.COMMITTED]  # fmt: skip
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.arxiv_id, PaperRow.title, PaperRow.state, PaperRow.log_path).where(
+                    PaperRow.state.in_(states)
+                )
+            )
+            return [Placement(i, t, PaperState(st), lp) for i, t, st, lp in rows]
+
+    def requeue(self, ids: Sequence[str]) -> None:
+        """Papers recorded in a log that does not hold them (another log, or entries since
+        removed): back in line to be written, translated first if they never were."""
+        placed = [PaperState.WRITTEN, PaperState.COMMITTED]
+        cleared = {"written_at": None, "log_month": None, "committed_at": None,
+                   "commit_sha": None, "log_path": None}  # fmt: skip
+        if not ids:
+            return
+        base = update(PaperRow).where(PaperRow.arxiv_id.in_(ids), PaperRow.state.in_(placed))
+        with self.session() as s, s.begin():
+            s.execute(
+                base.where(PaperRow.translation_engine.is_not(None)).values(
+                    state=PaperState.TRANSLATED, **cleared
+                )
+            )
+            s.execute(
+                base.where(PaperRow.translation_engine.is_(None)).values(
+                    state=PaperState.FETCHED, translate_attempts=0, **cleared
+                )
+            )
+
+    def unwrite(self, ids: Sequence[str]) -> None:
+        """Papers marked written whose lines never reached a commit: write them again."""
+        self._move(
+            ids, [PaperState.WRITTEN],
+            state=PaperState.TRANSLATED, written_at=None, log_month=None, log_path=None,
+        )  # fmt: skip
+
+    def mark_committed(self, ids: Sequence[str], sha: str | None) -> None:
+        self._move(
+            ids, [PaperState.WRITTEN],
+            state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha,
+        )  # fmt: skip
+
+    def logged(self, limit: int) -> list[StoredPaper]:
+        """The `limit` papers most recently put in the log, newest first.
+
+        Written and committed papers are in the log; those imported from a hand-made log carry
+        no logging time and rank by their submission instead. A batch written together shares
+        one time, so the newest submission comes first within it.
+        """
+        logged_at = func.coalesce(PaperRow.written_at, PaperRow.published)
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                .order_by(logged_at.desc(), PaperRow.published.desc(), PaperRow.arxiv_id.desc())
+                .limit(limit)
+            )
+            return [_stored(r) for r in s.scalars(query)]
+
+    def needing_code_link(self) -> list[str]:
+        """Papers not yet in the log that have no code link and were never looked up for one,
+        oldest first: a link found for a paper already written would have to rewrite the log,
+        which is append-only."""
+        with self.session() as s:
+            query = (
+                select(PaperRow.arxiv_id)
+                .where(
+                    PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED]),
+                    PaperRow.code_url.is_(None),
+                    PaperRow.code_checked_at.is_(None),
+                )
+                .order_by(PaperRow.first_seen, PaperRow.arxiv_id)
+            )
+            return list(s.scalars(query))
+
+    def save_code_link(self, arxiv_id: str, url: str | None) -> None:
+        """Record a lookup (so the paper is never asked about again) and the link it found, if
+        the paper is still unwritten and has none."""
+        with self.session() as s, s.begin():
+            row = s.get(PaperRow, arxiv_id)
+            if row is None:
+                return
+            row.code_checked_at = now()
+            if url and row.code_url is None and row.state in (
+                PaperState.FETCHED, PaperState.TRANSLATED,
+            ):  # fmt: skip
+                row.code_url = url
+
+    def count_unwritten(self) -> int:
+        with self.session() as s:
+            query = select(func.count()).where(
+                PaperRow.state.in_([PaperState.FETCHED, PaperState.TRANSLATED])
+            )
+            return int(s.scalar(query.select_from(PaperRow)) or 0)
+
+    def set_translation(self, arxiv_id: str, text: str, engine: str) -> None:
+        """Replace a paper's translation whatever its state (retranslate): a paper not yet
+        written moves on to be written; a written one keeps its log entry as it is."""
+        with self.session() as s, s.begin():
+            row = s.get(PaperRow, arxiv_id)
+            if row is None:
+                return
+            row.abstract_zh, row.translation_engine, row.translated_at = text, engine, now()
+            row.last_error = None
+            if row.state == PaperState.FETCHED:
+                row.state = PaperState.TRANSLATED
+
+    def select(self, ids: Sequence[str] = (), since: datetime | None = None) -> list[StoredPaper]:
+        with self.session() as s:
+            query = select(PaperRow).order_by(PaperRow.published, PaperRow.arxiv_id)
+            if ids:
+                query = query.where(PaperRow.arxiv_id.in_(list(ids)))
+            if since is not None:
+                query = query.where(PaperRow.published >= since)
+            return [_stored(r) for r in s.scalars(query)]
+
+    def state_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(PaperRow.state, func.count()).group_by(PaperRow.state))
+            counts = {state.value: 0 for state in PaperState}
+            counts.update({state: int(n) for state, n in rows})
+            return counts
+
+    def score_counts(self, start: datetime, end: datetime) -> dict[tuple[int, str], int]:
+        """Papers first submitted in [start, end), counted by (score, state)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.score, PaperRow.state, func.count())
+                .where(PaperRow.published >= start, PaperRow.published < end)
+                .group_by(PaperRow.score, PaperRow.state)
+            )
+            return {(int(score), str(state)): int(n) for score, state, n in rows}
+
+    def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
+        """Papers still untranslated: how many, since when the oldest waits, the last error."""
+        with self.session() as s:
+            waiting = PaperRow.state == PaperState.FETCHED
+            count, oldest = s.execute(
+                select(func.count(), func.min(PaperRow.first_seen)).where(waiting)
+            ).one()
+            error = s.scalar(
+                select(PaperRow.last_error)
+                .where(waiting, PaperRow.last_error.is_not(None))
+                .order_by(PaperRow.first_seen.desc())
+                .limit(1)
+            )
+            return int(count), oldest, error
+
+
+def _stored(row: PaperRow) -> StoredPaper:
+    paper = record(StoredPaper, row)
+    return dataclasses.replace(paper, state=PaperState(row.state))
+
+
+def _refresh(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
+    """A newer version's metadata, keeping what the row had and the new record lacks: the
+    first submission date, and the comment, journal ref, DOI and code link that an
+    announcement-feed item does not carry; a version that lost the keywords keeps its score."""
+    kept = row.published, row.comment, row.journal_ref, row.doi, row.code_url
+    _copy_metadata(row, paper, score or row.score, code or kept[4])
+    row.published = min(kept[0], paper.published)
+    row.comment = paper.comment or kept[1]
+    row.journal_ref = paper.journal_ref or kept[2]
+    row.doi = paper.doi or kept[3]
+
+
+def _complete(row: PaperRow, paper: Paper, code: str | None) -> None:
+    """The same version seen by the other source: fill in what the first one lacked (an
+    announcement gives the announcement time as its date, and no comment, where the search API
+    has the submission time and the comment, often with the code link)."""
+    row.published = min(row.published, paper.published)
+    row.comment = row.comment or paper.comment
+    row.journal_ref = row.journal_ref or paper.journal_ref
+    row.doi = row.doi or paper.doi
+    if row.code_url is None and row.state in (PaperState.FETCHED, PaperState.TRANSLATED):
+        row.code_url = code  # only for entries not written yet: the log is append-only
+
+
+def _copy_metadata(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
+    row.version = paper.version
+    row.title = paper.title
+    row.authors = list(paper.authors)
+    row.abstract = paper.abstract
+    row.categories = list(paper.categories)
+    row.primary_category = paper.primary_category
+    row.published = paper.published
+    row.updated = paper.updated
+    row.comment = paper.comment
+    row.journal_ref = paper.journal_ref
+    row.doi = paper.doi
+    row.score = score
+    row.code_url = code

@@ -1,0 +1,89 @@
+"""The record of each run: what it did, how it ended, and the submission window it read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from snn_feed.store.base import Repository, now, record
+from snn_feed.store.records import Run
+from snn_feed.store.tables import SyncRun
+
+
+class Runs(Repository):
+    def close_crashed(self) -> int:
+        """Runs still marked running when a new one starts under the lock died (killed, power
+        cut): record them as crashed, so that status does not show them as in progress."""
+        with self.session() as s, s.begin():
+            result = s.execute(
+                update(SyncRun)
+                .where(SyncRun.outcome == "running")
+                .values(
+                    outcome="crashed",
+                    error="the process ended without finishing",
+                    finished_at=now(),
+                )
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def start(self, command: str) -> int:
+        with self.session() as s, s.begin():
+            run = SyncRun(command=command, started_at=now(), outcome="running")
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish(self, run_id: int, outcome: str, **values: Any) -> None:
+        with self.session() as s, s.begin():
+            s.execute(
+                update(SyncRun)
+                .where(SyncRun.id == run_id)
+                .values(outcome=outcome, finished_at=now(), **values)
+            )
+
+    def recent(self, *, since: datetime | None = None, limit: int | None = None) -> list[Run]:
+        """Runs, newest first."""
+        with self.session() as s:
+            query = select(SyncRun).order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+            if since is not None:
+                query = query.where(SyncRun.started_at >= since)
+            if limit is not None:
+                query = query.limit(limit)
+            return [record(Run, r) for r in s.scalars(query)]
+
+    def last_success(self) -> Run | None:
+        with self.session() as s:
+            query = (
+                select(SyncRun)
+                .where(SyncRun.outcome.in_(["done", "partial"]))
+                .order_by(SyncRun.finished_at.desc())
+                .limit(1)
+            )
+            row = s.scalar(query)
+            return record(Run, row) if row is not None else None
+
+    def last_commit(self) -> Run | None:
+        """The last run that made a commit."""
+        with self.session() as s:
+            query = (
+                select(SyncRun)
+                .where(SyncRun.commit_sha.is_not(None))
+                .order_by(SyncRun.finished_at.desc())
+                .limit(1)
+            )
+            row = s.scalar(query)
+            return record(Run, row) if row is not None else None
+
+    def last_window_end(self) -> datetime | None:
+        """End of the submission window of the last sync that read it to the end (its papers
+        are stored, even if that run failed later)."""
+        with self.session() as s:
+            query = (
+                select(SyncRun.window_end)
+                .where(SyncRun.window_end.is_not(None))
+                .order_by(SyncRun.window_end.desc())
+                .limit(1)
+            )
+            return s.scalar(query)

@@ -1,0 +1,153 @@
+"""The database tables (SQLAlchemy ORM). Only the store's repositories use these classes; what
+they hand out are the plain records of `store.records`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from snn_feed.store.engine import UTCDateTime
+from snn_feed.store.records import PaperState
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PaperRow(Base):
+    __tablename__ = "papers"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[str]] = mapped_column(JSON)
+    abstract: Mapped[str] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    primary_category: Mapped[str] = mapped_column(String(64))
+    published: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(255))
+    score: Mapped[int] = mapped_column(Integer)
+    code_url: Mapped[str | None] = mapped_column(String(255))
+
+    state: Mapped[str] = mapped_column(String(16), index=True, default=PaperState.FETCHED)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    abstract_zh: Mapped[str | None] = mapped_column(Text)
+    translation_engine: Mapped[str | None] = mapped_column(String(32))
+    translate_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    log_month: Mapped[str | None] = mapped_column(String(16))
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    origin: Mapped[str] = mapped_column(String(16), default="sync", server_default="sync")
+    """sync: logged under the month it was logged in; backfill: under its publication month;
+    import: already in the log when it was imported."""
+    code_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
+    log_path: Mapped[str | None] = mapped_column(Text)
+    """The log file a written or committed paper is in (None: not written yet)."""
+
+
+class LogEntryRow(Base):
+    """An entry of a log that existed before snn-feed (see `snn-feed import`), kept as written."""
+
+    __tablename__ = "log_entries"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    """`id:<arXiv id>` or `title:<normalised title>`: what makes an entry the same entry."""
+    arxiv_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    norm_title: Mapped[str] = mapped_column(String(512), index=True)
+    section: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    resolution: Mapped[str] = mapped_column(String(16))
+    """linked (id in the entry), title (found by title search), unresolved, or matched (a
+    fetched paper's title matched it)."""
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TranslationRow(Base):
+    """Every translation made, so that the same text is never paid for twice."""
+
+    __tablename__ = "translations"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    abstract_sha: Mapped[str] = mapped_column(String(64), primary_key=True)
+    engine: Mapped[str] = mapped_column(String(32), primary_key=True)
+    glossary_version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    """The engine's answer, before the glossary's normalisation."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EngineCooldown(Base):
+    """A translation engine that said "too many requests" or "quota used up": skipped until."""
+
+    __tablename__ = "engine_cooldowns"
+
+    engine: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FetchedWindow(Base):
+    """A submission window whose papers are all stored: a resumed backfill skips it."""
+
+    __tablename__ = "fetched_windows"
+
+    query_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    found: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedCheckRow(Base):
+    """The last announcement feed read from a URL: its validators, for a conditional request
+    next time (saved only after its papers are stored, so a crash never skips a day)."""
+
+    __tablename__ = "feed_checks"
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(255))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    announced: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    items: Mapped[int] = mapped_column(Integer)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    command: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    """running, done, partial or failed."""
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    translated: Mapped[int] = mapped_column(Integer, default=0)
+    written: Mapped[int] = mapped_column(Integer, default=0)
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+
+
+class LogState(Base):
+    """What snn-feed last wrote to a log file, recorded before the write: a log that differs
+    from its last commit is snn-feed's own work only if its bytes hash to this."""
+
+    __tablename__ = "log_state"
+
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
