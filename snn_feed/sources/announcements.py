@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from functools import partial
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -37,16 +38,12 @@ from lxml import etree
 
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
 from snn_feed.records import Paper
-from snn_feed.sources.api import (
-    MAX_RETRY_AFTER_SECONDS,
-    USER_AGENT,
-    TransientFetchError,
-    bounded_retries,
-    parse_retry_after,
-)
+from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
 
+SERVICE = "arXiv announcement feed (RSS)"
 DEFAULT_BASE_URL = "https://rss.arxiv.org"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_RETRIES = 3
@@ -344,27 +341,11 @@ class RssClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        retrying = bounded_retries(
-            "arXiv announcement feed (RSS)", self.retries, self._backoff, self._sleep,
-            retry_on=(TransientFetchError, FeedFormatError),
+        policy = RetryPolicy(
+            SERVICE, retries=self.retries, first_backoff=self._backoff, sleep=self._sleep,
+            retry_on=(TransientFetchError, FeedFormatError), exhausted=partial(_exhausted, url),
         )  # fmt: skip
-        attempts = 0
-        try:
-            for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    return self._fetch_once(url, headers, validators)
-        except FetchError as err:
-            err.url, err.attempts = url, attempts
-            gave_up = f"gave up after {attempts} attempt{'s' * (attempts != 1)}"
-            if isinstance(err, TransientFetchError):
-                raise FetchError(
-                    f"arXiv announcement feed (RSS): {err} ({gave_up})", url=url, attempts=attempts
-                ) from err
-            if isinstance(err, FeedFormatError):
-                raise FeedFormatError(f"{err} ({gave_up})", url=url, attempts=attempts) from err
-            raise
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return policy.run(lambda: self._fetch_once(url, headers, validators))
 
     def _fetch_once(
         self, url: str, headers: dict[str, str], previous: Validators | None
@@ -388,22 +369,14 @@ class RssClient:
                 f"the answer broke off ({type(err).__name__})", url=url
             ) from err
         except httpx.RequestError as err:  # e.g. too many redirects
-            raise FetchError(
-                f"arXiv announcement feed (RSS): {type(err).__name__}", url=url
-            ) from err
+            raise FetchError(f"{SERVICE}: {type(err).__name__}", url=url) from err
 
         status = response.status_code
         if status == 304:
             same = previous if previous is not None else Validators(url)
             return FetchResult(None, _validators(url, response, fallback=same))
         if status == 429 or status >= 500:
-            delay = parse_retry_after(response.headers.get("Retry-After"))
-            if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(
-                    f"arXiv announcement feed (RSS) asks to wait {delay:.0f} s (HTTP {status})",
-                    url=url,
-                )
-            raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
+            raise server_busy(SERVICE, status, response.headers.get("Retry-After"), url=url)
         if status != 200:
             detail = _error_description(response.content) or response.reason_phrase
             raise FetchError(f"arXiv refused the feed request: HTTP {status}: {detail}", url=url)
@@ -415,6 +388,13 @@ class RssClient:
         if feed.skipped:
             log.warning("%d item(s) of %s could not be read", feed.skipped, url)
         return FetchResult(feed, _validators(url, response, fallback=Validators(url)))
+
+
+def _exhausted(url: str, err: BaseException, attempts: int) -> FetchError:
+    """The last error once the retries ran out, saying how many attempts were made."""
+    if isinstance(err, FeedFormatError):
+        return FeedFormatError(f"{err} ({gave_up(attempts)})", url=url, attempts=attempts)
+    return FetchError(f"{SERVICE}: {err} ({gave_up(attempts)})", url=url, attempts=attempts)
 
 
 def _validators(url: str, response: httpx.Response, *, fallback: Validators) -> Validators:

@@ -34,6 +34,7 @@ import httpx
 
 from snn_feed.errors import ConfigError, SnnFeedError
 from snn_feed.pipeline.relevance import repository_url
+from snn_feed.retries import RetryPolicy, gave_up
 from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
@@ -97,14 +98,14 @@ class HfPapers:
         if not _NEW_STYLE_ID.fullmatch(arxiv_id):
             return None
         url = f"{self.base_url}/api/papers/{arxiv_id}"
-        for attempt in range(RETRIES + 1):
-            try:
-                return self._lookup_once(url, arxiv_id, deadline)
-            except _Transient as err:
-                if attempt == RETRIES:
-                    raise LinkLookupError(f"{err} (gave up after {attempt + 1} attempts)") from err
-                log.info("Hugging Face lookup of %s failed (%s); trying once more", arxiv_id, err)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        # At once, no backoff: the lookup's deadline bounds the retry, and a 429 (RateLimited)
+        # or running out of time is not retried.
+        policy = RetryPolicy(
+            f"Hugging Face lookup of {arxiv_id}", retries=RETRIES, first_backoff=0.0,
+            retry_on=(_Transient,),
+            exhausted=lambda err, n: LinkLookupError(f"{err} ({gave_up(n)})"),
+        )  # fmt: skip
+        return policy.run(lambda: self._lookup_once(url, arxiv_id, deadline))
 
     def _timeout(self, deadline: float | None) -> float:
         if deadline is None:
