@@ -37,6 +37,7 @@ import httpx
 from lxml import etree
 
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
+from snn_feed.ids import ABS_URL, VERSIONED_ID
 from snn_feed.records import Paper
 from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
 from snn_feed.sources.api import USER_AGENT
@@ -53,9 +54,6 @@ ARXIV_TZ = ZoneInfo("America/New_York")
 """arXiv announces on US Eastern days; the channel's date is read in this zone."""
 
 _NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7})"
-_VERSIONED_ID = re.compile(rf"(?P<id>{_ID})v(?P<version>\d+)")
-_ABS_LINK = re.compile(rf"arxiv\.org/abs/(?P<id>{_ID})(?:v(?P<version>\d+))?")
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:(?P<vid>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s?(?P<abstract>.*)$",
     re.DOTALL,
@@ -173,9 +171,9 @@ def _item(element: etree._Element, channel_date: datetime) -> Announcement | Non
     description = _text(element, "description")
     described = _DESCRIPTION.match(description)
     versioned = (
-        _VERSIONED_ID.search(_text(element, "guid"))
-        or (_VERSIONED_ID.match(described.group("vid")) if described else None)
-        or _ABS_LINK.search(_text(element, "link"))
+        VERSIONED_ID.search(_text(element, "guid"))
+        or (VERSIONED_ID.match(described.group("vid")) if described else None)
+        or ABS_URL.search(_text(element, "link"))
     )
     if versioned is None:
         log.warning("skipping a feed item without an arXiv id: %.80r", _text(element, "title"))

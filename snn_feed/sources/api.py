@@ -24,6 +24,7 @@ from lxml import etree
 from snn_feed import __version__
 from snn_feed.config import ArxivSettings
 from snn_feed.errors import FetchError
+from snn_feed.ids import split_version
 from snn_feed.records import Paper
 from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
 
@@ -138,16 +139,12 @@ def _error_entry(content: bytes) -> str | None:
     return None
 
 
-_VERSION = re.compile(r"v(\d+)$")
-
-
 def to_paper(result: arxiv.Result) -> Paper:
     """An `arxiv.Result` as our plain record, with the version split off the id."""
-    short = result.get_short_id()
-    match = _VERSION.search(short)
+    arxiv_id, version = split_version(result.get_short_id())
     return Paper(
-        arxiv_id=short[: match.start()] if match else short,
-        version=int(match.group(1)) if match else 1,
+        arxiv_id=arxiv_id,
+        version=version or 1,
         title=" ".join(result.title.split()),
         authors=[a.name.strip() for a in result.authors],
         abstract=" ".join(result.summary.split()),

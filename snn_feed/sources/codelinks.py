@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from time import monotonic
 
 import httpx
 
 from snn_feed.errors import ConfigError, SnnFeedError
+from snn_feed.ids import NEW_STYLE_ID
 from snn_feed.pipeline.relevance import repository_url
 from snn_feed.retries import RetryPolicy, gave_up
 from snn_feed.sources.api import USER_AGENT
@@ -45,8 +45,6 @@ RETRIES = 1
 """Retries of one lookup after a timeout, a refused or broken connection, or HTTP 5xx."""
 MAX_ANSWER_BYTES = 1_000_000
 """A paper's JSON is a few kilobytes; anything much larger is not that answer."""
-
-_NEW_STYLE_ID = re.compile(r"\d{4}\.\d{4,5}")
 
 
 class LinkLookupError(SnnFeedError):
@@ -95,7 +93,7 @@ class HfPapers:
         bounds the lookup, retry included."""
         if self.rate_limited:
             raise RateLimited("Hugging Face answered 429 earlier in this run")
-        if not _NEW_STYLE_ID.fullmatch(arxiv_id):
+        if not NEW_STYLE_ID.fullmatch(arxiv_id):
             return None
         url = f"{self.base_url}/api/papers/{arxiv_id}"
         # At once, no backoff: the lookup's deadline bounds the retry, and a 429 (RateLimited)
