@@ -18,7 +18,8 @@ from fakes import FakeArxiv, FakeEntry, Reply, atom_feed
 
 from snn_feed.config import ArxivSettings
 from snn_feed.errors import FetchError
-from snn_feed.sources.api import PoliteClient, TransientFetchError, search, to_paper
+from snn_feed.retries import TransientFetchError
+from snn_feed.sources.api import PoliteClient, search, to_paper
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

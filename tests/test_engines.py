@@ -56,7 +56,7 @@ def test_rate_limit_is_reported_as_429(fake_translator: FakeTranslator, backend:
 def test_server_errors_are_retried_then_reported(fake_translator: FakeTranslator,
                                                  backend: str) -> None:  # fmt: skip
     fake_translator.script = [Reply(503, b"down")] * 4
-    with pytest.raises(TranslationError):
+    with pytest.raises(TranslationError, match=r"\(gave up after 2 attempts\)$"):
         engine(fake_translator, backend).translate(ABSTRACT)
     assert len(fake_translator.requests) == 2  # retries = 1
 

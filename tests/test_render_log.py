@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 
 from snn_feed.errors import LogFileError
 from snn_feed.journal import logfile
-from snn_feed.journal.logfile import ids_in, insert_entries, read_log, write_atomic
+from snn_feed.journal.logfile import insert_entries, read_log, write_atomic
+from snn_feed.journal.presence import entry_ids
 from snn_feed.journal.render import render_entry
 from snn_feed.records import LogEntry
 
@@ -219,7 +220,7 @@ def test_any_entry_renders_as_one_item_with_only_its_own_links(entry: LogEntry) 
     assert len(items) == 1, gfm.to_html(markdown)
     assert_renders_as(items[0], entry)
     assert set(tags) <= {"ul", "li", *ENTRY_TAGS}, gfm.to_html(markdown)
-    assert entry.arxiv_id in ids_in(markdown)
+    assert entry_ids(markdown) == {entry.arxiv_id}
 
 
 @settings(max_examples=300, deadline=None)
@@ -301,52 +302,7 @@ def test_a_multiline_hover_uses_the_given_line_ending() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 2. ids_in
-
-ID_IN_LINK = re.compile(
-    r"arxiv\.org/abs/(\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-)
-
-
-def test_ids_in_finds_every_paper_the_seed_log_links() -> None:
-    linked = set(ID_IN_LINK.findall(SEED))
-    assert len(linked) >= 4
-    assert ids_in(SEED) == linked
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("see 2011.00888 for details", {"2011.00888"}),
-        ("arXiv:2401.12345v3", {"2401.12345"}),
-        ("[paper](https://arxiv.org/abs/2011.00888v2)", {"2011.00888"}),
-        ("[pdf](https://arxiv.org/pdf/2011.00888.pdf)", {"2011.00888"}),
-        ("[pdf](https://arxiv.org/pdf/2011.00888v1)", {"2011.00888"}),
-        ("http://export.arxiv.org/abs/2401.12345", {"2401.12345"}),
-        ("[paper](https://arxiv.org/abs/cs/0101001)", {"cs/0101001"}),
-        ("[paper](https://arxiv.org/abs/cs/0101001v2)", {"cs/0101001"}),
-        ("[paper](https://arxiv.org/pdf/quant-ph/0201082v1)", {"quant-ph/0201082"}),
-        ("[paper](https://arxiv.org/abs/math.GT/0309136)", {"math.GT/0309136"}),
-        ("## 2020.11\n\n## 2020.9\n\n## 2020.4.19~4.30\n\n## 2019.12.23~31\n", set()),
-        ("功耗为0.751~mW，延迟47.71~ms，精度99.8%，版本1.2.3", set()),
-        ("12345.67890 and 2020.111 and 1.23456", set()),
-    ],
-)
-def test_ids_in_reads_arxiv_ids_and_nothing_else(text: str, expected: set[str]) -> None:
-    assert ids_in(text) == expected
-
-
-@given(st.text(alphabet="0123456789.._ a/-中\n", max_size=40))
-@example("1.2401.00001 _2401.00002 中2401.00003 2401.000045 /2401.00006")
-def test_a_bare_id_is_one_not_glued_to_a_word_or_a_dot_before_it(text: str) -> None:
-    # The plain statement of the rule (a lookbehind before the id) against the faster pattern
-    # ids_in uses; no "arxiv.org" in this alphabet, so no link ids either.
-    rule = re.compile(r"(?<![\w.])\d{4}\.\d{4,5}(?!\d)")
-    assert ids_in(text) == set(rule.findall(text))
-
-
-# ---------------------------------------------------------------------------------------------
-# 3. insert_entries
+# 2. insert_entries
 
 
 def test_a_new_month_goes_above_the_newest_month_below_the_intro() -> None:
@@ -474,7 +430,7 @@ def test_a_log_without_a_final_newline(year: int, month: int) -> None:
     for x in e:
         (ours,) = [it for it in items if it.links[0].href.endswith(x.arxiv_id)]
         assert_renders_as(ours, x)
-    assert ids_in(new) == {"2011.00888", *(x.arxiv_id for x in e)}
+    assert entry_ids(new) == {"2011.00888", *(x.arxiv_id for x in e)}
 
 
 @pytest.mark.parametrize("old", [SEED, "", "# Log\n", "# Log\r\n\r\n## 2020.11\r\n"])
@@ -541,7 +497,7 @@ def test_only_markdown_line_endings_end_a_line(sep: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 4. write_atomic and 5. read_log
+# 3. write_atomic and 4. read_log
 
 
 def test_write_atomic_writes_exactly_the_text(tmp_path: Path) -> None:

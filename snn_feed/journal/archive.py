@@ -9,14 +9,11 @@ exactly.
 
 from __future__ import annotations
 
-import re
-
+from snn_feed.ids import DATED_HEADING, LINE
 from snn_feed.journal.logfile import newline_of
 
 INDEX_START = "<!-- snn-feed archive index -->"
 INDEX_END = "<!-- /snn-feed archive index -->"
-_DATED = re.compile(r"^##[ \t]+(\d{4})\.")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def split_index(text: str) -> tuple[str, str]:
@@ -43,8 +40,10 @@ def archive(
     archive file holds its months newest first; moved bytes are not altered.
     """
     body, _ = split_index(text)
-    lines = _LINE.findall(body)
-    dated = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := _DATED.match(line))]
+    lines = LINE.findall(body)
+    dated = [
+        (i, int(m.group(1))) for i, line in enumerate(lines) if (m := DATED_HEADING.match(line))
+    ]
     if len(dated) <= keep_months:
         return text, archives, []
     cut = dated[keep_months][0]

@@ -13,27 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from snn_feed.errors import LogFileError
+from snn_feed.ids import DATED_HEADING, LINE, MONTH_HEADING
 from snn_feed.journal.render import month_heading
 
-_NEW_ID = r"\d{4}\.\d{4,5}"
-_OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
-_URL_ID = re.compile(rf"arxiv\.org/(?:abs|pdf)/({_NEW_ID}|{_OLD_ID})(?:v\d+)?", re.IGNORECASE)
-# A bare new-style id not glued to a word or a dot before it. The pattern starts with a digit
-# and looks behind only from there: a leading lookbehind would be tried at every character of
-# the log, which made this scan three times slower on a large log.
-_BARE_ID = re.compile(r"\d(?<![\w.]\d)\d{3}\.\d{4,5}(?!\d)")
-_MONTH = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
-_DATED_H2 = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})")
 _BOUNDARY = re.compile(r"^(?:#{1,2}(?:[ \t]|\r?\n|\r|$)|<!-- snn-feed archive index -->)")
-# Markdown lines end at \n, \r\n or \r only (str.splitlines also splits at U+2028 and others).
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def ids_in(text: str) -> set[str]:
-    """Versionless arXiv ids that appear anywhere in the log: in abs/pdf links or bare."""
-    found = {m.group(1) for m in _URL_ID.finditer(text)}
-    found.update(m.group(0) for m in _BARE_ID.finditer(text))
-    return found
 
 
 def newline_of(text: str) -> str:
@@ -55,14 +38,14 @@ def insert_entries(
     nl = newline_of(text) if text else "\n"
     if not text:
         text = intro.replace("\n", nl)
-    lines = _LINE.findall(text)
+    lines = LINE.findall(text)
     body = (nl + nl).join(entries) + nl
 
     target = next(
         (
             i
             for i, line in enumerate(lines)
-            if (m := _MONTH.match(line.rstrip("\r\n")))
+            if (m := MONTH_HEADING.match(line.rstrip("\r\n")))
             and (int(m.group(1)), int(m.group(2))) == (year, month)
         ),
         None,
@@ -84,7 +67,7 @@ def insert_entries(
     dated = [
         (i, (int(m.group(1)), int(m.group(2))))
         for i, line in enumerate(lines)
-        if (m := _DATED_H2.match(line))
+        if (m := DATED_HEADING.match(line))
     ]
     older = next((i for i, key in dated if key < (year, month)), None)
     if older is None and dated:

@@ -16,13 +16,11 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from snn_feed.ids import ENTRY_START, LINE, PAPER_LINK, linked_id
+
 _HEADING = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _OLD = re.compile(r"^(?:- \[[ xX]?\] )?###\s+(.+?)\s*$")
-_NEW = re.compile(
-    r"^- \[(\d)\]\s*\[([^\]]*)\]\s*(.*?)\s*\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)"
-)
-_ID_VERSION = re.compile(r"v\d+$")
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_NEW = re.compile(rf"^- \[(\d)\]\s*\[([^\]]*)\]\s*(.*?)\s*{PAPER_LINK}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,7 @@ class Stray:
 
 def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
     """The entries of a log in both formats, and the lines that are neither."""
-    lines = _LINE.findall(text)
+    lines = LINE.findall(text)
     entries: list[Entry] = []
     strays: list[Stray] = []
     section: str | None = None  # None: still in the intro
@@ -73,7 +71,7 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
             match = _NEW.match(" ".join(block.split()))
             if match:
                 title = match.group(3).rstrip(" .")
-                arxiv_id = _ID_VERSION.sub("", match.group(4).rstrip("/"))
+                arxiv_id = linked_id(match.group(4))
                 entries.append(
                     Entry(i + 1, section, title, arxiv_id, match.group(2).strip() or None, block)
                 )
@@ -97,7 +95,7 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
 
 
 def _starts_new(line: str) -> bool:
-    return re.match(r"^- \[\d\]", line) is not None
+    return ENTRY_START.match(line) is not None
 
 
 def _boundary(line: str) -> bool:

@@ -11,23 +11,16 @@ title. An id that is only mentioned in text, such as another entry's abstract ci
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from snn_feed.ids import OWN_LINK, linked_id
 from snn_feed.journal.logparse import normalize_title, title_similarity
-
-# An entry's first line up to its own paper link; titles and names before it are escaped
-# (`\[`), so nothing written from arXiv or a translator can fake the `[paper](` of a link.
-_OWN_LINK = re.compile(
-    r"^- \[\d\][^\r\n]*?\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)", re.MULTILINE
-)
-_VERSION = re.compile(r"v\d+$")
 
 
 def entry_ids(text: str) -> set[str]:
     """Versionless arXiv ids of the entries in a log's text, each from its own link."""
-    return {_VERSION.sub("", m.group(1).rstrip("/")) for m in _OWN_LINK.finditer(text)}
+    return {linked_id(m.group(1)) for m in OWN_LINK.finditer(text)}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
+from functools import partial
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -36,17 +37,14 @@ import httpx
 from lxml import etree
 
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
+from snn_feed.ids import ABS_URL, VERSIONED_ID
 from snn_feed.records import Paper
-from snn_feed.sources.api import (
-    MAX_RETRY_AFTER_SECONDS,
-    USER_AGENT,
-    TransientFetchError,
-    bounded_retries,
-    parse_retry_after,
-)
+from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
 
+SERVICE = "arXiv announcement feed (RSS)"
 DEFAULT_BASE_URL = "https://rss.arxiv.org"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_RETRIES = 3
@@ -56,9 +54,6 @@ ARXIV_TZ = ZoneInfo("America/New_York")
 """arXiv announces on US Eastern days; the channel's date is read in this zone."""
 
 _NS = {"arxiv": "http://arxiv.org/schemas/atom", "dc": "http://purl.org/dc/elements/1.1/"}
-_ID = r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Za-z-]+)?/\d{7})"
-_VERSIONED_ID = re.compile(rf"(?P<id>{_ID})v(?P<version>\d+)")
-_ABS_LINK = re.compile(rf"arxiv\.org/abs/(?P<id>{_ID})(?:v(?P<version>\d+))?")
 _DESCRIPTION = re.compile(
     r"^\s*arXiv:(?P<vid>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s+Abstract:\s?(?P<abstract>.*)$",
     re.DOTALL,
@@ -176,9 +171,9 @@ def _item(element: etree._Element, channel_date: datetime) -> Announcement | Non
     description = _text(element, "description")
     described = _DESCRIPTION.match(description)
     versioned = (
-        _VERSIONED_ID.search(_text(element, "guid"))
-        or (_VERSIONED_ID.match(described.group("vid")) if described else None)
-        or _ABS_LINK.search(_text(element, "link"))
+        VERSIONED_ID.search(_text(element, "guid"))
+        or (VERSIONED_ID.match(described.group("vid")) if described else None)
+        or ABS_URL.search(_text(element, "link"))
     )
     if versioned is None:
         log.warning("skipping a feed item without an arXiv id: %.80r", _text(element, "title"))
@@ -344,27 +339,11 @@ class RssClient:
                 headers["If-None-Match"] = validators.etag
             if validators.last_modified:
                 headers["If-Modified-Since"] = validators.last_modified
-        retrying = bounded_retries(
-            "arXiv announcement feed (RSS)", self.retries, self._backoff, self._sleep,
-            retry_on=(TransientFetchError, FeedFormatError),
+        policy = RetryPolicy(
+            SERVICE, retries=self.retries, first_backoff=self._backoff, sleep=self._sleep,
+            retry_on=(TransientFetchError, FeedFormatError), exhausted=partial(_exhausted, url),
         )  # fmt: skip
-        attempts = 0
-        try:
-            for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    return self._fetch_once(url, headers, validators)
-        except FetchError as err:
-            err.url, err.attempts = url, attempts
-            gave_up = f"gave up after {attempts} attempt{'s' * (attempts != 1)}"
-            if isinstance(err, TransientFetchError):
-                raise FetchError(
-                    f"arXiv announcement feed (RSS): {err} ({gave_up})", url=url, attempts=attempts
-                ) from err
-            if isinstance(err, FeedFormatError):
-                raise FeedFormatError(f"{err} ({gave_up})", url=url, attempts=attempts) from err
-            raise
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return policy.run(lambda: self._fetch_once(url, headers, validators))
 
     def _fetch_once(
         self, url: str, headers: dict[str, str], previous: Validators | None
@@ -388,22 +367,14 @@ class RssClient:
                 f"the answer broke off ({type(err).__name__})", url=url
             ) from err
         except httpx.RequestError as err:  # e.g. too many redirects
-            raise FetchError(
-                f"arXiv announcement feed (RSS): {type(err).__name__}", url=url
-            ) from err
+            raise FetchError(f"{SERVICE}: {type(err).__name__}", url=url) from err
 
         status = response.status_code
         if status == 304:
             same = previous if previous is not None else Validators(url)
             return FetchResult(None, _validators(url, response, fallback=same))
         if status == 429 or status >= 500:
-            delay = parse_retry_after(response.headers.get("Retry-After"))
-            if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(
-                    f"arXiv announcement feed (RSS) asks to wait {delay:.0f} s (HTTP {status})",
-                    url=url,
-                )
-            raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
+            raise server_busy(SERVICE, status, response.headers.get("Retry-After"), url=url)
         if status != 200:
             detail = _error_description(response.content) or response.reason_phrase
             raise FetchError(f"arXiv refused the feed request: HTTP {status}: {detail}", url=url)
@@ -415,6 +386,13 @@ class RssClient:
         if feed.skipped:
             log.warning("%d item(s) of %s could not be read", feed.skipped, url)
         return FetchResult(feed, _validators(url, response, fallback=Validators(url)))
+
+
+def _exhausted(url: str, err: BaseException, attempts: int) -> FetchError:
+    """The last error once the retries ran out, saying how many attempts were made."""
+    if isinstance(err, FeedFormatError):
+        return FeedFormatError(f"{err} ({gave_up(attempts)})", url=url, attempts=attempts)
+    return FetchError(f"{SERVICE}: {err} ({gave_up(attempts)})", url=url, attempts=attempts)
 
 
 def _validators(url: str, response: httpx.Response, *, fallback: Validators) -> Validators:

@@ -14,86 +14,24 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import arxiv
 import requests
 from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
 from lxml import etree
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from snn_feed import __version__
 from snn_feed.config import ArxivSettings
 from snn_feed.errors import FetchError
+from snn_feed.ids import split_version
 from snn_feed.records import Paper
+from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"snn-feed/{__version__} (arXiv SNN reading log)"
-MAX_RETRY_AFTER_SECONDS = 300.0
-"""A Retry-After longer than this is not waited out: the sync fails and the next one retries."""
-BACKOFF_CAP_SECONDS = 120.0
 _ATOM = {"atom": "http://www.w3.org/2005/Atom"}
-
-
-class TransientFetchError(FetchError):
-    """A page request that may succeed if tried again (timeout, 5xx, 429, empty or cut page)."""
-
-    def __init__(self, message: str, *, url: str, retry_after: float | None = None) -> None:
-        super().__init__(message, url=url)
-        self.retry_after = retry_after
-        """Seconds the server asked us to wait (HTTP Retry-After), if it said."""
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds an HTTP Retry-After header asks for (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
-
-
-def backoff_wait(state: RetryCallState, first: float) -> float:
-    """Tenacity's wait before the next attempt: `first` doubled per retry (capped), or longer when
-    the server asked for it with Retry-After."""
-    err = state.outcome.exception() if state.outcome else None
-    backoff = min(first * 2 ** (state.attempt_number - 1), BACKOFF_CAP_SECONDS)
-    if isinstance(err, TransientFetchError) and err.retry_after is not None:
-        return max(err.retry_after, backoff)
-    return backoff
-
-
-def bounded_retries(
-    what: str,
-    retries: int,
-    first_backoff: float,
-    sleep: Callable[[float], None],
-    retry_on: tuple[type[BaseException], ...] = (TransientFetchError,),
-) -> Retrying:
-    """At most `retries` retries of a request to `what` that failed with `retry_on`, waiting
-    `backoff_wait` between them; the last error is raised as it was."""
-    return Retrying(
-        stop=stop_after_attempt(retries + 1),
-        wait=lambda state: backoff_wait(state, first_backoff),
-        sleep=sleep,
-        retry=retry_if_exception_type(retry_on),
-        reraise=True,
-        before_sleep=lambda state: log.info(
-            "%s request failed (attempt %d of %d): %s; retrying",
-            what,
-            state.attempt_number,
-            retries + 1,
-            state.outcome.exception() if state.outcome else "?",
-        ),
-    )
 
 
 class PoliteClient(arxiv.Client):
@@ -126,23 +64,12 @@ class PoliteClient(arxiv.Client):
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
     ) -> _feed.ParsedFeed:
-        retrying = bounded_retries("arXiv", self.num_retries, self._backoff, self._sleep)
-        attempts = 0
-        try:
-            for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    return self._fetch_page(url, first_page)
-        except FetchError as err:
-            err.attempts = attempts
-            if isinstance(err, TransientFetchError):
-                raise FetchError(
-                    f"arXiv: {err} (gave up after {attempts} attempt{'s' * (attempts != 1)})",
-                    url=url,
-                    attempts=attempts,
-                ) from err
-            raise
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        policy = RetryPolicy(
+            "arXiv", retries=self.num_retries, first_backoff=self._backoff, sleep=self._sleep,
+            exhausted=lambda err, n: FetchError(f"arXiv: {err} ({gave_up(n)})", url=url,
+                                                attempts=n),
+        )  # fmt: skip
+        return policy.run(lambda: self._fetch_page(url, first_page))
 
     def _polite_pause(self) -> None:
         if self._last_request_at is None:
@@ -174,10 +101,7 @@ class PoliteClient(arxiv.Client):
 
         status = resp.status_code
         if status == 429 or status >= 500:
-            delay = parse_retry_after(resp.headers.get("Retry-After"))
-            if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(f"arXiv asks to wait {delay:.0f} s (HTTP {status})", url=url)
-            raise TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
+            raise server_busy("arXiv", status, resp.headers.get("Retry-After"), url=url)
         if status != 200:
             # arXiv reports a bad query as an Atom feed with one entry titled "Error".
             detail = _error_entry(resp.content) or resp.reason or "request refused"
@@ -215,16 +139,12 @@ def _error_entry(content: bytes) -> str | None:
     return None
 
 
-_VERSION = re.compile(r"v(\d+)$")
-
-
 def to_paper(result: arxiv.Result) -> Paper:
     """An `arxiv.Result` as our plain record, with the version split off the id."""
-    short = result.get_short_id()
-    match = _VERSION.search(short)
+    arxiv_id, version = split_version(result.get_short_id())
     return Paper(
-        arxiv_id=short[: match.start()] if match else short,
-        version=int(match.group(1)) if match else 1,
+        arxiv_id=arxiv_id,
+        version=version or 1,
         title=" ".join(result.title.split()),
         authors=[a.name.strip() for a in result.authors],
         abstract=" ".join(result.summary.split()),

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from time import monotonic
 
 import httpx
 
 from snn_feed.errors import ConfigError, SnnFeedError
+from snn_feed.ids import NEW_STYLE_ID
 from snn_feed.pipeline.relevance import repository_url
+from snn_feed.retries import RetryPolicy, gave_up
 from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ RETRIES = 1
 """Retries of one lookup after a timeout, a refused or broken connection, or HTTP 5xx."""
 MAX_ANSWER_BYTES = 1_000_000
 """A paper's JSON is a few kilobytes; anything much larger is not that answer."""
-
-_NEW_STYLE_ID = re.compile(r"\d{4}\.\d{4,5}")
 
 
 class LinkLookupError(SnnFeedError):
@@ -94,17 +93,17 @@ class HfPapers:
         bounds the lookup, retry included."""
         if self.rate_limited:
             raise RateLimited("Hugging Face answered 429 earlier in this run")
-        if not _NEW_STYLE_ID.fullmatch(arxiv_id):
+        if not NEW_STYLE_ID.fullmatch(arxiv_id):
             return None
         url = f"{self.base_url}/api/papers/{arxiv_id}"
-        for attempt in range(RETRIES + 1):
-            try:
-                return self._lookup_once(url, arxiv_id, deadline)
-            except _Transient as err:
-                if attempt == RETRIES:
-                    raise LinkLookupError(f"{err} (gave up after {attempt + 1} attempts)") from err
-                log.info("Hugging Face lookup of %s failed (%s); trying once more", arxiv_id, err)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        # At once, no backoff: the lookup's deadline bounds the retry, and a 429 (RateLimited)
+        # or running out of time is not retried.
+        policy = RetryPolicy(
+            f"Hugging Face lookup of {arxiv_id}", retries=RETRIES, first_backoff=0.0,
+            retry_on=(_Transient,),
+            exhausted=lambda err, n: LinkLookupError(f"{err} ({gave_up(n)})"),
+        )  # fmt: skip
+        return policy.run(lambda: self._lookup_once(url, arxiv_id, deadline))
 
     def _timeout(self, deadline: float | None) -> float:
         if deadline is None:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 
 from snn_feed.config import TranslateSettings
 from snn_feed.errors import ConfigError, TranslationError
+from snn_feed.retries import RetryPolicy, gave_up
 from snn_feed.translation.protect import protect, restore
 
 log = logging.getLogger(__name__)
@@ -206,25 +207,36 @@ class Engine:
         return Translation(restore("\n".join(parts), spans, self.name), self.name)
 
     def _with_retries(self, piece: str) -> str:
-        attempts = self.settings.retries + 1
-        for attempt in range(1, attempts + 1):
-            self._rate.wait()
-            try:
-                return check_translation(piece, self._call(piece), self.settings.target, self.name)
-            except TranslationError as err:
-                error: TranslationError = err
-            except Exception as err:  # deep-translator raises many unrelated types
-                status = _status_of(err)
-                reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
-                detail = _redact(str(err), self.settings.api_key)
-                reason += f": {detail}" if detail else ""
-                error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
-            if error.status in (400, 401, 403, 456):  # a wrong key or a spent quota stays so
-                raise error
-            if attempt < attempts:
-                log.warning("%s (attempt %d of %d); retrying", error, attempt, attempts)
-                self._sleep(min(2.0 ** (attempt - 1), 10.0))
+        policy = RetryPolicy(
+            self.name, retries=self.settings.retries, first_backoff=1.0, backoff_cap=10.0,
+            sleep=self._sleep, retry_on=(TranslationError,), retry_if=_worth_retrying,
+            exhausted=lambda err, n: TranslationError(
+                f"{err} ({gave_up(n)})", engine=self.name, status=getattr(err, "status", None)
+            ),
+            level=logging.WARNING,
+        )  # fmt: skip
+        return policy.run(lambda: self._attempt(piece))
+
+    def _attempt(self, piece: str) -> str:
+        """One rate-limited request for `piece`; any failure as a TranslationError."""
+        self._rate.wait()
+        try:
+            return check_translation(piece, self._call(piece), self.settings.target, self.name)
+        except TranslationError:
+            raise
+        except Exception as err:  # deep-translator raises many unrelated types
+            status = _status_of(err)
+            reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
+            detail = _redact(str(err), self.settings.api_key)
+            reason += f": {detail}" if detail else ""
+            error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
+        # Raised out here, not chained: the original's text may hold the key (LibreTranslate).
         raise error
+
+
+def _worth_retrying(err: BaseException) -> bool:
+    """A wrong key or a spent quota stays so: 400, 401, 403 and 456 are not tried again."""
+    return getattr(err, "status", None) not in (400, 401, 403, 456)
 
 
 class DeepTranslatorEngine(Engine):

@@ -10,16 +10,17 @@ from __future__ import annotations
 import re
 
 from snn_feed.errors import TranslationError
+from snn_feed.ids import NEW_STYLE
 
 _SPANS = re.compile(
-    r"""
+    rf"""
       \$\$.+?\$\$                                  # display math
     | \$[^$\n]+?\$                                 # inline math
     | \\\(.+?\\\)                                  # \( ... \)
     | \\\[.+?\\\]                                  # \[ ... \]
     | (?:https?://|www\.)[\x21-\x7e]+?(?=[.,;:!?)\]]*(?:\s|$))   # URLs, without end punctuation
-    | \barXiv:\d{4}\.\d{4,5}(?:v\d+)?\b            # arXiv ids
-    | (?<![\w.])\d{4}\.\d{4,5}(?:v\d+)?(?![\w.])   # bare new-style arXiv ids
+    | \barXiv:{NEW_STYLE}(?:v\d+)?\b                 # arXiv ids
+    | (?<![\w.]){NEW_STYLE}(?:v\d+)?(?![\w.])        # bare new-style arXiv ids
     | \b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\(?\)?  # dotted names: torch.nn
     | \b[A-Za-z0-9]+_[A-Za-z0-9_]+\b               # snake_case
     | \b[a-z]+[A-Z][A-Za-z0-9]*\b                  # camelCase: snnTorch, spikingJelly
