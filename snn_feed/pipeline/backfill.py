@@ -119,15 +119,14 @@ class Backfiller:
     def _fetch(self, low: datetime, high: datetime) -> Fetched:
         seams = self.seams
         client = seams.client
-        client.last_total = None
         log.info("backfill window %s .. %s", low, high)
         checked = False
 
         def guard() -> None:
             nonlocal checked
-            if not checked and client.last_total is not None:
+            if not checked and search.total is not None:
                 checked = True
-                if client.last_total > SPLIT_ABOVE and high - low > timedelta(hours=2):
+                if search.total > SPLIT_ABOVE and high - low > timedelta(hours=2):
                     raise WindowTooLarge
 
         search = fetching.search_window(client, seams.settings.feed, low, high, guard)

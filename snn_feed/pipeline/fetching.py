@@ -54,7 +54,8 @@ def window(
 
 class Search:
     """The papers of one query, in arXiv's order; `found` counts every one arXiv returned,
-    on topic or not (`status` warns when nothing is found for days)."""
+    on topic or not (`status` warns when nothing is found for days), `total` is how many
+    arXiv says there are (None until the first page arrives)."""
 
     def __init__(
         self,
@@ -64,10 +65,14 @@ class Search:
     ) -> None:
         self.client, self.query, self.on_paper = client, query, on_paper
         self.found = 0
+        self.total: int | None = None
+
+    def _heard(self, total: int) -> None:
+        self.total = total
 
     def __iter__(self) -> Iterator[Paper]:
         log.info("arXiv query: %s", self.query)
-        for paper in api.search(self.client, self.query):
+        for paper in api.search(self.client, self.query, on_total=self._heard):
             self.on_paper()
             self.found += 1
             yield paper

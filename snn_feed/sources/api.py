@@ -58,8 +58,7 @@ class PoliteClient(arxiv.Client):
         self._last_request_at: float | None = None
         self.requests_made = 0
         """Page requests sent, retries included (for the summary and benchmarks)."""
-        self.last_total: int | None = None
-        """Total results arXiv reported on the last page received."""
+        self._on_total: Callable[[int], None] | None = None
 
     def _parse_feed(
         self, url: str, first_page: bool = True, _try_index: int = 0
@@ -70,6 +69,16 @@ class PoliteClient(arxiv.Client):
                                                 attempts=n),
         )  # fmt: skip
         return policy.run(lambda: self._fetch_page(url, first_page))
+
+    def results_of(
+        self, request: arxiv.Search, on_total: Callable[[int], None] | None = None
+    ) -> Iterator[arxiv.Result]:
+        """`results(request)`, telling `on_total` the total arXiv reports with each page."""
+        self._on_total = on_total
+        try:
+            yield from self.results(request)
+        finally:
+            self._on_total = None
 
     def _polite_pause(self) -> None:
         if self._last_request_at is None:
@@ -112,7 +121,8 @@ class PoliteClient(arxiv.Client):
         feed = _feed.parse(resp.content)
         if feed.malformed:
             raise TransientFetchError(f"the response is not valid XML ({feed.error})", url=url)
-        self.last_total = feed.header.total_results
+        if self._on_total is not None:
+            self._on_total(feed.header.total_results)
         if not feed.results and (not first_page or feed.header.total_results > 0):
             raise TransientFetchError(
                 f"empty page although arXiv reports {feed.header.total_results} results", url=url
@@ -158,8 +168,15 @@ def to_paper(result: arxiv.Result) -> Paper:
     )
 
 
-def search(client: PoliteClient, query: str, *, max_results: int | None = None) -> Iterator[Paper]:
-    """Every paper matching `query`, oldest submission first.
+def search(
+    client: PoliteClient,
+    query: str,
+    *,
+    max_results: int | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> Iterator[Paper]:
+    """Every paper matching `query`, oldest submission first; `on_total` hears the number of
+    results arXiv reports, with each page.
 
     Ascending submission order keeps paging stable while arXiv adds papers: new ones join the
     end instead of shifting the pages we have not read yet.
@@ -170,7 +187,7 @@ def search(client: PoliteClient, query: str, *, max_results: int | None = None) 
         sort_by=arxiv.SortCriterion.SubmittedDate,
         sort_order=arxiv.SortOrder.Ascending,
     )
-    for result in client.results(request):
+    for result in client.results_of(request, on_total):
         yield to_paper(result)
 
 
