@@ -41,8 +41,8 @@ class Env:
             )
         )
 
-    def sync(self, *args: str, **extra: Any):
-        return run_cli("sync", "--config", self.config(**extra), *args)
+    def sync(self, *args: str, process: bool = False, **extra: Any):
+        return run_cli("sync", "--config", self.config(**extra), *args, process=process)
 
     def head(self) -> str:
         return git(self.repo, "rev-parse", "HEAD").strip()
@@ -82,6 +82,7 @@ def test_unreachable_arxiv_fails_with_status_1_in_one_line(env: Env) -> None:
         "sync", "--config",
         str(write_config(env.tmp / "c.toml", arxiv_url=f"http://127.0.0.1:{port}/api/query",
                          translator_url=None, log_path=env.log)),
+        process=True,  # what a user's terminal shows: one line, no traceback
     )  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "cannot connect" in result.stderr
@@ -116,8 +117,8 @@ def test_failed_translation_leaves_papers_pending_until_a_later_sync(env: Env) -
 
 def test_a_sync_while_another_holds_the_lock_exits_busy(env: Env) -> None:
     config = env.config()
-    with FileLock(str(env.tmp / "data" / "sync.lock")):
-        result = run_cli("sync", "--config", config)
+    with FileLock(str(env.tmp / "data" / "sync.lock")):  # held by another process
+        result = run_cli("sync", "--config", config, process=True)
     assert result.returncode == 4
     assert "another sync is running" in result.stderr
     assert env.arxiv.requests == []
@@ -222,6 +223,7 @@ def test_the_api_key_never_appears_in_output_or_storage(env: Env) -> None:
     env.translator.script = [Reply(500, b"internal error")] * 10
     result = env.sync(
         "--verbose",
+        process=True,  # everything the process prints, logging included
         translate__backend="libre",
         translate__api_key=secret,
         translator_url=env.translator.base + "/",

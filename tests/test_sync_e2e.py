@@ -86,7 +86,7 @@ def test_sync_appends_new_papers_once_and_commits_only_the_log(
     head_before = git(log_repo, "rev-parse", "HEAD").strip()
 
     started = utc_now()
-    result = run_cli("sync", "--config", str(config))
+    result = run_cli("sync", "--config", str(config), process=True)
     months = log_months(started, utc_now())
 
     assert result.returncode == 0, result.stderr
@@ -136,7 +136,7 @@ def test_sync_appends_new_papers_once_and_commits_only_the_log(
     assert git(log_repo, "status", "--porcelain").strip() == "?? notes.txt"
 
     # a second sync finds the same papers and changes nothing
-    again = run_cli("sync", "--config", str(config))
+    again = run_cli("sync", "--config", str(config), process=True)
     assert again.returncode == 0, again.stderr
     assert "new 0, translated 0, written 0, pending 0" in again.stdout
     assert (log_repo / "README.md").read_bytes() == new_bytes
@@ -145,7 +145,7 @@ def test_sync_appends_new_papers_once_and_commits_only_the_log(
 
 def test_code_links_point_at_the_repository_named_in_the_abstract(setup, log_repo: Path) -> None:
     config, papers, _ = setup
-    assert run_cli("sync", "--config", str(config)).returncode == 0
+    assert run_cli("sync", "--config", str(config), process=True).returncode == 0
     items, _ = gfm.read((log_repo / "README.md").read_text())
     by_id = {i.links[0].href.rsplit("/", 1)[1]: i for i in items if i.links}
     with_code = [p for p in papers if "github.com" in p.abstract]
