@@ -21,6 +21,7 @@ import gfm
 import pytest
 from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, fake_zh, slow_zh
+from filelock import FileLock
 
 from snn_feed.config import load_settings
 from snn_feed.service.scheduler import Service
@@ -180,6 +181,14 @@ def test_a_cron_sync_during_a_service_run_gets_busy_and_nothing_doubles(
         assert cron.returncode == 4, cron.stderr
         assert "another sync is running" in cron.stderr
         wait_for(lambda: commits_since_seed(log_repo) == 1, what="the service's commit")
+        # The run ends (and lets go of the lock) a moment after its commit.
+        finished = (
+            "select count(*) from sync_runs where finished_at is not null and outcome = 'done'"
+        )
+        wait_for(lambda: db(tmp_path).execute(finished).fetchone()[0] >= 1,
+                 what="the service's run to end")  # fmt: skip
+        with FileLock(str(tmp_path / "data" / "sync.lock"), timeout=30):
+            pass  # and its lock is free again
         again = run_cli("sync", "--config", str(config))
         assert again.returncode == 0 and "written 0" in again.stdout
         assert stop(service) == 0
