@@ -28,7 +28,7 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
     waiting = {p.arxiv_id for p in placements if p.state in WAITING} | set(requeued)
     lines = [
         f"[{row.score}] {row.arxiv_id} {entry(row).first_author}: {row.title}"
-        for row in (store.papers.select(ids=sorted(waiting)) if waiting else [])
+        for row in (store.reports.papers(ids=sorted(waiting)) if waiting else [])
         if not presence.holds(row.arxiv_id, row.title)
     ]
     pick = seams.selection()

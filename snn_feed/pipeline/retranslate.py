@@ -14,7 +14,7 @@ def retranslate(
 ) -> tuple[int, int, list[str]]:
     """(translated again, papers chosen, error lines). Papers held back by `[feed] min_score`
     are never logged, so `since` leaves them out; ids name papers exactly."""
-    rows = seams.store.papers.select(ids=list(ids), since=since)
+    rows = seams.store.reports.papers(ids=list(ids), since=since)
     if since is not None:
         rows = [r for r in rows if r.state != PaperState.SKIPPED]
     done, errors = seams.translating().again(rows, force=force)

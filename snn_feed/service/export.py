@@ -142,7 +142,7 @@ def write_feed(store: Store, path: Path | None, info: FeedInfo, *, limit: int) -
     No lock is taken: the database is read in one snapshot and the file is replaced whole, so
     a feed written alongside a sync is never torn, only possibly one sync old.
     """
-    rows = store.papers.logged(limit)
+    rows = store.reports.logged(limit)
     data = render_atom([item_of(row) for row in rows], info)
     if path is None:
         sys.stdout.buffer.write(data)

@@ -116,7 +116,7 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
     scores: dict[int, int] = {}
     held_back: dict[int, int] = {}
     logged = imported = 0
-    for (score, state), n in store.papers.score_counts(start, end).items():
+    for (score, state), n in store.reports.score_counts(start, end).items():
         if state in (PaperState.WRITTEN, PaperState.COMMITTED):
             logged += n
         if score == 0:  # only imported entries are stored without a score
@@ -169,7 +169,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
     if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
 
-    waiting, oldest, last_error = store.papers.waiting_for_translation()
+    waiting, oldest, last_error = store.reports.waiting_for_translation()
     pending_limit = settings.status.max_pending_hours
     if oldest is not None and now - oldest > timedelta(hours=pending_limit):
         hours = (now - oldest).total_seconds() / 3600
@@ -190,7 +190,7 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
             "(check [feed] keywords and categories)"
         )
 
-    counts = store.papers.state_counts()
+    counts = store.reports.state_counts()
     commit = store.runs.last_commit()
     upcoming = next_run(trigger, now)
     return Report(

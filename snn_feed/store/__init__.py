@@ -24,6 +24,7 @@ from snn_feed.store.records import (
     Run,
     StoredPaper,
 )
+from snn_feed.store.reports import PaperReports
 from snn_feed.store.runs import Runs
 
 __all__ = [
@@ -61,6 +62,7 @@ class Store:
         sessions = sessionmaker(engine, expire_on_commit=False)
         self._sessions = sessions
         self.papers = Papers(engine, sessions)
+        self.reports = PaperReports(engine, sessions)
         self.runs = Runs(engine, sessions)
         self.imported = ImportedEntries(engine, sessions)
         self.translations = Translations(engine, sessions)

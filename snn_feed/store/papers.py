@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -91,7 +90,7 @@ class Papers(Repository):
     def get(self, arxiv_id: str) -> StoredPaper | None:
         with self.session() as s:
             row = s.get(PaperRow, arxiv_id)
-            return _stored(row) if row is not None else None
+            return stored(row) if row is not None else None
 
     def in_state(self, state: PaperState) -> list[StoredPaper]:
         """Papers in `state`, oldest submission first."""
@@ -101,7 +100,7 @@ class Papers(Repository):
                 .where(PaperRow.state == state)
                 .order_by(PaperRow.published, PaperRow.arxiv_id)
             )
-            return [_stored(r) for r in s.scalars(query)]
+            return [stored(r) for r in s.scalars(query)]
 
     def to_translate(self) -> list[StoredPaper]:
         """Papers waiting for a translation, least-tried first: a paper the engine keeps
@@ -112,7 +111,7 @@ class Papers(Repository):
                 .where(PaperRow.state == PaperState.FETCHED)
                 .order_by(PaperRow.translate_attempts, PaperRow.published, PaperRow.arxiv_id)
             )
-            return [_stored(r) for r in s.scalars(query)]
+            return [stored(r) for r in s.scalars(query)]
 
     def save_translation(self, arxiv_id: str, text: str, engine: str) -> None:
         self.save_translations([(arxiv_id, text, engine)])
@@ -221,23 +220,6 @@ class Papers(Repository):
             state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha,
         )  # fmt: skip
 
-    def logged(self, limit: int) -> list[StoredPaper]:
-        """The `limit` papers most recently put in the log, newest first.
-
-        Written and committed papers are in the log; those imported from a hand-made log carry
-        no logging time and rank by their submission instead. A batch written together shares
-        one time, so the newest submission comes first within it.
-        """
-        logged_at = func.coalesce(PaperRow.written_at, PaperRow.published)
-        with self.session() as s:
-            query = (
-                select(PaperRow)
-                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
-                .order_by(logged_at.desc(), PaperRow.published.desc(), PaperRow.arxiv_id.desc())
-                .limit(limit)
-            )
-            return [_stored(r) for r in s.scalars(query)]
-
     def needing_code_link(self) -> list[str]:
         """Papers not yet in the log that have no code link and were never looked up for one,
         oldest first: a link found for a paper already written would have to rewrite the log,
@@ -286,49 +268,8 @@ class Papers(Repository):
             if row.state == PaperState.FETCHED:
                 row.state = PaperState.TRANSLATED
 
-    def select(self, ids: Sequence[str] = (), since: datetime | None = None) -> list[StoredPaper]:
-        with self.session() as s:
-            query = select(PaperRow).order_by(PaperRow.published, PaperRow.arxiv_id)
-            if ids:
-                query = query.where(PaperRow.arxiv_id.in_(list(ids)))
-            if since is not None:
-                query = query.where(PaperRow.published >= since)
-            return [_stored(r) for r in s.scalars(query)]
 
-    def state_counts(self) -> dict[str, int]:
-        with self.session() as s:
-            rows = s.execute(select(PaperRow.state, func.count()).group_by(PaperRow.state))
-            counts = {state.value: 0 for state in PaperState}
-            counts.update({state: int(n) for state, n in rows})
-            return counts
-
-    def score_counts(self, start: datetime, end: datetime) -> dict[tuple[int, str], int]:
-        """Papers first submitted in [start, end), counted by (score, state)."""
-        with self.session() as s:
-            rows = s.execute(
-                select(PaperRow.score, PaperRow.state, func.count())
-                .where(PaperRow.published >= start, PaperRow.published < end)
-                .group_by(PaperRow.score, PaperRow.state)
-            )
-            return {(int(score), str(state)): int(n) for score, state, n in rows}
-
-    def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
-        """Papers still untranslated: how many, since when the oldest waits, the last error."""
-        with self.session() as s:
-            waiting = PaperRow.state == PaperState.FETCHED
-            count, oldest = s.execute(
-                select(func.count(), func.min(PaperRow.first_seen)).where(waiting)
-            ).one()
-            error = s.scalar(
-                select(PaperRow.last_error)
-                .where(waiting, PaperRow.last_error.is_not(None))
-                .order_by(PaperRow.first_seen.desc())
-                .limit(1)
-            )
-            return int(count), oldest, error
-
-
-def _stored(row: PaperRow) -> StoredPaper:
+def stored(row: PaperRow) -> StoredPaper:
     paper = record(StoredPaper, row)
     return dataclasses.replace(paper, state=PaperState(row.state))
 

@@ -1,0 +1,74 @@
+"""Read-only views of the papers for the reports: the Atom feed's latest entries, `status`
+and its month table, and the papers a command names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from snn_feed.store.base import Repository
+from snn_feed.store.papers import stored
+from snn_feed.store.records import PaperState, StoredPaper
+from snn_feed.store.tables import PaperRow
+
+
+class PaperReports(Repository):
+    def papers(self, ids: Sequence[str] = (), since: datetime | None = None) -> list[StoredPaper]:
+        with self.session() as s:
+            query = select(PaperRow).order_by(PaperRow.published, PaperRow.arxiv_id)
+            if ids:
+                query = query.where(PaperRow.arxiv_id.in_(list(ids)))
+            if since is not None:
+                query = query.where(PaperRow.published >= since)
+            return [stored(r) for r in s.scalars(query)]
+
+    def logged(self, limit: int) -> list[StoredPaper]:
+        """The `limit` papers most recently put in the log, newest first.
+
+        Written and committed papers are in the log; those imported from a hand-made log carry
+        no logging time and rank by their submission instead. A batch written together shares
+        one time, so the newest submission comes first within it.
+        """
+        logged_at = func.coalesce(PaperRow.written_at, PaperRow.published)
+        with self.session() as s:
+            query = (
+                select(PaperRow)
+                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                .order_by(logged_at.desc(), PaperRow.published.desc(), PaperRow.arxiv_id.desc())
+                .limit(limit)
+            )
+            return [stored(r) for r in s.scalars(query)]
+
+    def state_counts(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.execute(select(PaperRow.state, func.count()).group_by(PaperRow.state))
+            counts = {state.value: 0 for state in PaperState}
+            counts.update({state: int(n) for state, n in rows})
+            return counts
+
+    def score_counts(self, start: datetime, end: datetime) -> dict[tuple[int, str], int]:
+        """Papers first submitted in [start, end), counted by (score, state)."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.score, PaperRow.state, func.count())
+                .where(PaperRow.published >= start, PaperRow.published < end)
+                .group_by(PaperRow.score, PaperRow.state)
+            )
+            return {(int(score), str(state)): int(n) for score, state, n in rows}
+
+    def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
+        """Papers still untranslated: how many, since when the oldest waits, the last error."""
+        with self.session() as s:
+            waiting = PaperRow.state == PaperState.FETCHED
+            count, oldest = s.execute(
+                select(func.count(), func.min(PaperRow.first_seen)).where(waiting)
+            ).one()
+            error = s.scalar(
+                select(PaperRow.last_error)
+                .where(waiting, PaperRow.last_error.is_not(None))
+                .order_by(PaperRow.first_seen.desc())
+                .limit(1)
+            )
+            return int(count), oldest, error
