@@ -426,7 +426,7 @@ def configuration_markdown(model: type[config.Settings] = config.Settings) -> st
     out = [
         "# Configuration",
         "",
-        GENERATED.format(source="the field descriptions in snn_feed/config.py"),
+        GENERATED.format(source="the field descriptions in snn_feed/config/"),
         "",
     ]
     out += _markdown_paragraphs("\n\n".join(intro))

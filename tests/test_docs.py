@@ -114,13 +114,13 @@ def test_every_config_key_is_documented(
 @pytest.mark.parametrize(("section", "key", "field"), KEYS, ids=[f"[{s}] {k}" for s, k, _ in KEYS])
 def test_every_config_key_has_a_description(section: str, key: str, field: object) -> None:
     description = getattr(field, "description", None)
-    assert description, f"[{section}] {key}: give it Field(description=...) in snn_feed/config.py"
+    assert description, f"[{section}] {key}: give it Field(description=...) in snn_feed/config/"
 
 
 @pytest.mark.parametrize("section", [name for name, _ in reference.sections()])
 def test_every_config_section_has_a_docstring(section: str) -> None:
     model = dict(reference.sections())[section]
-    assert model.__doc__, f"[{section}]: give its class in snn_feed/config.py a docstring"
+    assert model.__doc__, f"[{section}]: give its class in snn_feed/config/ a docstring"
 
 
 WITH_EXAMPLES = [(s, k, e) for s, k, f in KEYS for e in f.examples or []]

@@ -1,0 +1,218 @@
+"""What is made of them: `[translate]`, `[log]`, `[git]`, `[export]`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, field_validator
+
+from snn_feed.translation import glossary as _glossary
+
+if TYPE_CHECKING:
+    pass
+from snn_feed.config.base import PositiveFloat, _check_zone, _Section
+
+
+class TranslateSettings(_Section):
+    """The translation of each new abstract into Chinese (the title stays in English). A paper
+    is not written to the log until it is translated. Changing `glossary` or `corrections`
+    changes the glossary version, under which translations are cached."""
+
+    backend: Literal["google", "libre", "mymemory", "deepl", "openai", "baidu", "none"] = Field(
+        default="google",
+        description="The translation engine: `google`, `libre` or `mymemory` (through "
+        "deep-translator), `deepl`, `openai` or `baidu` (snn-feed's own clients), or `none`, "
+        "which writes papers without a Chinese abstract.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="Base-URL override of the engine (a self-hosted LibreTranslate, a proxy, "
+        "a test server); unset: the engine's own.",
+        examples=["http://localhost:5000/"],
+    )
+    api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="The engine's API key; better set in the environment "
+        "(`SNN_FEED_TRANSLATE__API_KEY`) than here. Never logged.",
+        examples=["..."],
+    )
+    target: str = Field(default="zh-CN", description="Target language.")
+    timeout_seconds: PositiveFloat = Field(
+        default=30.0, description="Deadline of one translation request."
+    )
+    retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of one failed translation request before the paper is left "
+        "pending (a rejected key, HTTP 401 or 403, is not retried).",
+    )
+    email: str | None = Field(
+        default=None,
+        description="MyMemory: an e-mail address raises its free daily quota.",
+        examples=["you@example.org"],
+    )
+    engines: list[Literal["google", "libre", "mymemory", "deepl", "openai", "baidu"]] = Field(
+        default_factory=list,
+        description="A fallback chain, tried in order (overrides `backend`); the engine that "
+        "made each translation is recorded.",
+        examples=[["google", "mymemory"]],
+    )
+    urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="Base-URL overrides per engine of the chain.",
+        examples=[{"libre": "http://localhost:5000/"}],
+    )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,
+        description="API keys per engine of the chain (better in the environment); `baidu` "
+        "takes `APPID:SECRET`; `api_key` is the default.",
+        examples=[{"deepl": "..."}],
+    )
+    model: str = Field(
+        default="gpt-4o-mini",
+        description="`openai`: the chat model of any OpenAI-compatible server (hosted, Ollama, "
+        "vLLM); its prompt carries the glossary.",
+    )
+    concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Translations in flight at once (sized for free engines; raise it for a "
+        "paid API).",
+    )
+    rate_per_second: float = Field(
+        default=5.0, gt=0, description="Most requests per second sent to any one engine."
+    )
+    cooldown_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        description='An engine answering 429 or "quota used up" is skipped for this long '
+        "(kept in the database, so cron runs honour it too).",
+    )
+    glossary: dict[str, str] = Field(
+        default_factory=lambda: dict(_glossary.GLOSSARY),
+        description="The terminology table, English term to the canonical Chinese term; "
+        "engines that take a prompt (`openai`) are told to use it.",
+    )
+    corrections: dict[str, str] = Field(
+        default_factory=lambda: dict(_glossary.MISTRANSLATIONS),
+        description="Mistranslations rewritten to the canonical term in every translation.",
+    )
+
+
+class LogSettings(_Section):
+    """The Markdown log that entries are appended to."""
+
+    path: str = Field(
+        default="data/SNN_arxiv_daily/README.md",
+        description="The log; created, with its own git repository, when it does not exist. To "
+        "continue an existing log, point this at the README of its repository, which must "
+        "already be a git repository (or set `[git] commit = false`).",
+    )
+    timezone: str = Field(
+        default="America/New_York",
+        description="Time zone of the day a paper is logged, which decides its `## YYYY.MM` "
+        "month section.",
+    )
+    intro: str = Field(
+        default="# SNN arXiv daily\n\n"
+        "Spiking neural network papers from arXiv, with Chinese abstracts.\n",
+        description="Text of a newly created log, above the first month.",
+    )
+    style: Literal["hover", "details"] = Field(
+        default="hover",
+        description="`hover`: the Chinese abstract is the link's title, as in the original log; "
+        "`details`: it follows the entry in a collapsible block, readable on mobile and in "
+        "review diffs.",
+    )
+    keep_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="Archive policy, off when unset: months older than the newest N move, byte "
+        "for byte, into `archive/YYYY.md` beside the log, which keeps an index of archived "
+        "years.",
+        examples=[12],
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class GitSettings(_Section):
+    """Committing the log after a sync. Only the log file is committed, only when it changed;
+    other changes in its repository are left alone."""
+
+    commit: bool = Field(default=True, description="Commit the log after writing it.")
+    push: bool = Field(
+        default=False,
+        description="Push the commit to `remote` afterwards; if the remote moved on, rebase "
+        "onto it and push again (3 attempts).",
+    )
+    remote: str = Field(default="origin", description="The remote pushed to.")
+    message: str = Field(
+        default="arxiv {date}: {count} new papers",
+        description="Commit message; `{date}` and `{count}` (the entries the commit adds) are "
+        "filled in.",
+    )
+    author_name: str = Field(
+        default="snn-feed",
+        description="Commit author (your git config's `user.name` and `user.email` win as "
+        "committer).",
+    )
+    author_email: str = Field(default="snn-feed@localhost", description="Commit author's e-mail.")
+    timeout_seconds: PositiveFloat = Field(
+        default=120.0, description="Deadline of each git command (a push may wait on the network)."
+    )
+
+    @field_validator("message")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            value.format(date="2000-01-01", count=1)
+        except (KeyError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"bad template: only {{date}} and {{count}} are known ({err})"
+            ) from err
+        return value
+
+
+class ExportSettings(_Section):
+    """An Atom feed of the latest logged papers, with the Chinese abstract as content, for any
+    feed reader; `snn-feed export` writes one by hand."""
+
+    atom: str = Field(
+        default="",
+        description="The feed file, rewritten after every successful sync, and the default "
+        "file of `snn-feed export`; empty: no feed.",
+        examples=["data/SNN_arxiv_daily/feed.atom"],
+    )
+    limit: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="How many of the latest logged papers the feed holds, newest first.",
+    )
+    title: str = Field(
+        default="SNN arXiv daily",
+        min_length=1,
+        description="The feed's title, as feed readers list it.",
+    )
+    link: str = Field(
+        default="",
+        description="Web address of the log (e.g. its GitHub page): the feed's link and "
+        "permanent id. Empty: no link, and an id derived from the log's path that reveals "
+        "nothing of it.",
+        examples=["https://github.com/you/SNN_arxiv_daily"],
+    )
+
+    @field_validator("link")
+    @classmethod
+    def _http_url_or_empty(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be empty or an http:// or https:// URL")
+        return value
