@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
-
-if TYPE_CHECKING:
-    pass
-
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PositiveFloat = Annotated[float, Field(gt=0)]
 
@@ -30,3 +26,9 @@ def http_url(value: str) -> str:
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+"""An http(s) URL."""
+TimeZone = Annotated[str, AfterValidator(_check_zone)]
+"""An IANA time zone name, such as America/New_York."""

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
+from snn_feed.config.base import PositiveFloat, TimeZone, _Section
 from snn_feed.translation import glossary as _glossary
-
-if TYPE_CHECKING:
-    pass
-from snn_feed.config.base import PositiveFloat, _check_zone, _Section
 
 
 class TranslateSettings(_Section):
@@ -112,7 +109,7 @@ class LogSettings(_Section):
         "continue an existing log, point this at the README of its repository, which must "
         "already be a git repository (or set `[git] commit = false`).",
     )
-    timezone: str = Field(
+    timezone: TimeZone = Field(
         default="America/New_York",
         description="Time zone of the day a paper is logged, which decides its `## YYYY.MM` "
         "month section.",
@@ -136,11 +133,6 @@ class LogSettings(_Section):
         "years.",
         examples=[12],
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        return _check_zone(value)
 
 
 class GitSettings(_Section):

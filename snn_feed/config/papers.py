@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
+from snn_feed.config.base import HttpUrl, PositiveFloat, _Section
+
 if TYPE_CHECKING:
     from snn_feed.pipeline import relevance
-from snn_feed.config.base import PositiveFloat, _Section, http_url
 
 DEFAULT_KEYWORDS = [
     "spiking neural network",
@@ -140,7 +141,7 @@ class ArxivSettings(_Section):
     """arXiv's search API, asked politely: one query for all keywords, restricted to a window
     of submission dates, over one connection, with bounded retries."""
 
-    api_url: str = Field(
+    api_url: HttpUrl = Field(
         default="https://export.arxiv.org/api/query",
         description="arXiv's export API; override for a mirror or a test server.",
     )
@@ -185,11 +186,6 @@ class ArxivSettings(_Section):
         "stored once.",
     )
 
-    @field_validator("api_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return http_url(value)
-
 
 class RssSettings(_Section):
     """arXiv's daily announcement feeds: a paper is seen on the evening it is announced, often
@@ -197,7 +193,7 @@ class RssSettings(_Section):
     unchanged feed costs a 304); each item is then checked against `[feed] keywords` like any
     other paper."""
 
-    url: str = Field(
+    url: HttpUrl = Field(
         default="https://rss.arxiv.org",
         description="arXiv's announcement feeds; override for a test server.",
     )
@@ -223,11 +219,6 @@ class RssSettings(_Section):
         default=5.0, ge=0, description="First wait before a retry; it doubles each retry."
     )
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return http_url(value)
-
     @field_validator("categories")
     @classmethod
     def _some(cls, value: list[str]) -> list[str]:
@@ -246,7 +237,7 @@ class LinksSettings(_Section):
         "abstract and arXiv comment name none (once per paper, just before it is written; an "
         "entry is never rewritten when a link is found later).",
     )
-    url: str = Field(
+    url: HttpUrl = Field(
         default="https://huggingface.co",
         description="Hugging Face's address; override for a mirror or a test server.",
     )
@@ -259,8 +250,3 @@ class LinksSettings(_Section):
         description="The most one sync spends on lookups in all; papers not reached, or every "
         "paper after a failure or a 429, are written without a link.",
     )
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        return http_url(value)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field, field_validator
 
-if TYPE_CHECKING:
-    pass
-from snn_feed.config.base import _check_zone, _Section
+from snn_feed.config.base import TimeZone, _Section
 
 
 class DatabaseSettings(_Section):
@@ -55,7 +53,7 @@ class ScheduleSettings(_Section):
         "Friday, with the 20:00 announcements of Sunday to Thursday evening), so both sources "
         "have the day's papers.",
     )
-    timezone: str = Field(
+    timezone: TimeZone = Field(
         default="America/New_York",
         description="Time zone of `cron`; local time is kept across daylight-saving changes.",
     )
@@ -77,11 +75,6 @@ class ScheduleSettings(_Section):
         description="On SIGTERM, how long a running sync may take to reach a safe point before "
         "the service exits.",
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return _check_zone(value)
 
     @field_validator("cron")
     @classmethod
