@@ -1,0 +1,5 @@
+import sys
+
+from snn_feed.reference import main
+
+sys.exit(main())
