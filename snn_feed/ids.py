@@ -33,7 +33,9 @@ ABS_URL = re.compile(rf"(?i:arxiv\.org)/(?:abs|pdf)/(?P<id>{ID})(?:v(?P<version>
 VERSION = re.compile(r"v([0-9]+)\Z")
 """The version at the end of an id."""
 _ANY_ID = re.compile(rf"(?P<id>{ID})(?:[vV](?P<version>[1-9][0-9]*))?")
-_PREFIX = re.compile(r"(?i:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)")
+_PREFIX = re.compile(
+    r"(?i:oai:arxiv\.org:|arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)"
+)
 
 MONTH_HEADING = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
 """A month's heading, `## 2020.11` (match it against a line without its line ending)."""
@@ -70,6 +72,18 @@ def is_id(text: str) -> bool:
     return re.fullmatch(ID, text) is not None
 
 
+def parse(raw: str) -> tuple[str, int] | None:
+    """(versionless id, version) of one id as a source wrote it, or None when it is not one:
+    what `normalize` accepts, with the version (1 when none is given)."""
+    text = raw.strip()
+    text = text[prefix.end() :] if (prefix := _PREFIX.match(text)) else text
+    text = text.removesuffix("/")
+    match = _ANY_ID.fullmatch(text)
+    if match is None:
+        return None
+    return match.group("id"), int(match.group("version") or 1)
+
+
 def normalize(raw: str) -> str | None:
     """The versionless id in what a person or a feed wrote, or None when it is not one id.
 
@@ -77,8 +91,5 @@ def normalize(raw: str) -> str | None:
     version in either case go (`" arXiv:2011.00888V2 "`, `https://arxiv.org/abs/2011.00888/`);
     anything else (quotes, markup, a path, a number of other lengths) makes it not an id.
     """
-    text = raw.strip()
-    text = text[prefix.end() :] if (prefix := _PREFIX.match(text)) else text
-    text = text.removesuffix("/")
-    match = _ANY_ID.fullmatch(text)
-    return match.group("id") if match else None
+    parsed = parse(raw)
+    return parsed[0] if parsed else None

@@ -51,6 +51,8 @@ class FakeEntry:
     journal_ref: str | None = None
     doi: str | None = None
     updated: datetime | None = None
+    raw_id: str | None = None
+    """The `<id>` text exactly as served, when a test needs an id arXiv would not write."""
 
 
 def _stamp(moment: datetime) -> str:
@@ -60,14 +62,16 @@ def _stamp(moment: datetime) -> str:
 def atom_entry(e: FakeEntry) -> str:
     """An <entry> laid out as arXiv lays it out (wrapped title, indented abstract)."""
     vid = f"{e.arxiv_id}v{e.version}"
+    raw_id = e.raw_id if e.raw_id is not None else f"http://arxiv.org/abs/{vid}"
     parts = [
         "  <entry>",
-        f"    <id>http://arxiv.org/abs/{vid}</id>",
+        f"    <id>{escape(raw_id)}</id>",
         f"    <title>{escape(e.title)}</title>",
         f"    <updated>{_stamp(e.updated or e.published)}</updated>",
-        f'    <link href="https://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>',
-        f'    <link href="https://arxiv.org/pdf/{vid}" rel="related" type="application/pdf"'
-        ' title="pdf"/>',
+        f"    <link href={quoteattr('https://arxiv.org/abs/' + vid)} rel=\"alternate\""
+        ' type="text/html"/>',
+        f"    <link href={quoteattr('https://arxiv.org/pdf/' + vid)} rel=\"related\""
+        ' type="application/pdf" title="pdf"/>',
         f"    <summary>  {escape(e.abstract)}\n</summary>",
     ]
     parts += [

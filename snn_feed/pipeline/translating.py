@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from snn_feed.errors import Interrupted, TranslationError
 from snn_feed.pipeline.guard import sha256
+from snn_feed.sanitize import scrub
 from snn_feed.store import Store, StoredPaper
 from snn_feed.translation.chain import translate_many
 from snn_feed.translation.engines import NoTranslation, Translation, Translator
@@ -58,7 +59,7 @@ class Translating:
             if cached is None:
                 todo[row.arxiv_id] = row
                 continue
-            self.store.papers.save_translation(row.arxiv_id, self.glossary.normalize(cached.text),
+            self.store.papers.save_translation(row.arxiv_id, self._final(cached.text),
                                         cached.engine)  # fmt: skip
             done += 1
         failures: list[str] = []
@@ -83,7 +84,7 @@ class Translating:
                 continue
             in_a_row = 0
             self._remember(todo[arxiv_id], Translation(result, engine))
-            self.store.papers.save_translation(arxiv_id, self.glossary.normalize(result), engine)
+            self.store.papers.save_translation(arxiv_id, self._final(result), engine)
             done += 1
         if in_a_row >= ENGINE_FAILURES_BEFORE_GIVING_UP:
             log.info("%s keeps failing; the rest stay pending", self.translator.name)
@@ -104,11 +105,15 @@ class Translating:
                 continue
             if cached is None:
                 self._remember(row, answer)
-            self.store.papers.set_translation(
-                row.arxiv_id, self.glossary.normalize(answer.text), answer.engine
-            )
+            self.store.papers.set_translation(row.arxiv_id, self._final(answer.text), answer.engine)
             done += 1
         return done, errors
+
+    def _final(self, answer: str) -> str:
+        """What is stored and written of an engine's answer: one term per concept, URLs apart
+        (the glossary), and nothing that reorders or hides text (an engine echoes arXiv's bidi
+        controls and zero-width characters, or adds its own)."""
+        return scrub(self.glossary.normalize(answer))
 
     def _cached(self, row: StoredPaper) -> Translation | None:
         """This abstract's earlier translation by a configured engine under this glossary."""

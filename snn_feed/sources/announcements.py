@@ -36,10 +36,11 @@ from zoneinfo import ZoneInfo
 import httpx
 from lxml import etree
 
+from snn_feed import ids
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
-from snn_feed.ids import ABS_URL, VERSIONED_ID
 from snn_feed.records import Paper
 from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.sanitize import scrub
 from snn_feed.sources.api import USER_AGENT
 
 log = logging.getLogger(__name__)
@@ -170,15 +171,20 @@ def parse_feed(data: bytes) -> Feed:
 def _item(element: etree._Element, channel_date: datetime) -> Announcement | None:
     description = _text(element, "description")
     described = _DESCRIPTION.match(description)
-    versioned = (
-        VERSIONED_ID.search(_text(element, "guid"))
-        or (VERSIONED_ID.match(described.group("vid")) if described else None)
-        or ABS_URL.search(_text(element, "link"))
-    )
-    if versioned is None:
-        log.warning("skipping a feed item without an arXiv id: %.80r", _text(element, "title"))
+    # The item's id: the first of its fields that holds one whole arXiv id and nothing else
+    # (the guid, else the description's, else the link). The id is written into the log's
+    # links, so an id with anything around it (a quote, markup, more digits) is not taken.
+    fields = [
+        _text(element, "guid"),
+        described.group("vid") if described else "",
+        _text(element, "link"),
+    ]
+    parsed = next((p for f in fields if f.strip() and (p := ids.parse(f))), None)
+    if parsed is None:
+        named = [f.strip() for f in fields if f.strip()] or _text(element, "title")
+        log.warning("skipping a feed item with no arXiv id: %.120r", named)
         return None
-    arxiv_id = versioned.group("id")
+    arxiv_id, version = parsed
 
     kind = _text(element, "arxiv:announce_type").strip() or (
         described.group("type") if described else ""
@@ -195,11 +201,11 @@ def _item(element: etree._Element, channel_date: datetime) -> Announcement | Non
         abstract = description.partition("Abstract:")[2] or description
     return Announcement(
         arxiv_id=arxiv_id,
-        version=int(versioned.group("version") or 1),
+        version=version,
         announce_type=announce_type,
-        title=_squash(_text(element, "title")),
-        abstract=_squash(abstract),
-        authors=split_authors(_text(element, "dc:creator")),
+        title=scrub(_squash(_text(element, "title"))),
+        abstract=scrub(_squash(abstract)),
+        authors=[scrub(name) for name in split_authors(_text(element, "dc:creator"))],
         categories=[c for c in (_squash(_text_of(e)) for e in element.iterfind("category")) if c],
         announced=(_date(_text(element, "pubDate")) or channel_date).astimezone(UTC),
         doi=_squash(_text(element, "arxiv:DOI")) or None,

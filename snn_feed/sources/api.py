@@ -21,12 +21,12 @@ import requests
 from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
 from lxml import etree
 
-from snn_feed import __version__
+from snn_feed import __version__, ids
 from snn_feed.config import ArxivSettings
 from snn_feed.errors import FetchError
-from snn_feed.ids import split_version
 from snn_feed.records import Paper
 from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.sanitize import scrub, scrub_optional
 
 log = logging.getLogger(__name__)
 
@@ -149,21 +149,28 @@ def _error_entry(content: bytes) -> str | None:
     return None
 
 
-def to_paper(result: arxiv.Result) -> Paper:
-    """An `arxiv.Result` as our plain record, with the version split off the id."""
-    arxiv_id, version = split_version(result.get_short_id())
+def to_paper(result: arxiv.Result) -> Paper | None:
+    """An `arxiv.Result` as our plain record, with the version split off the id; None (and a
+    warning naming the entry) when its id is not an arXiv id: the id is written into the log's
+    links, so it is data to check, not to trust."""
+    parsed = ids.parse(result.entry_id)
+    if parsed is None:
+        log.warning("skipping an entry whose id is not an arXiv id: %.80r (%.80r)",
+                    result.entry_id, result.title)  # fmt: skip
+        return None
+    arxiv_id, version = parsed
     return Paper(
         arxiv_id=arxiv_id,
-        version=version or 1,
-        title=" ".join(result.title.split()),
-        authors=[a.name.strip() for a in result.authors],
-        abstract=" ".join(result.summary.split()),
+        version=version,
+        title=scrub(" ".join(result.title.split())),
+        authors=[scrub(a.name.strip()) for a in result.authors],
+        abstract=scrub(" ".join(result.summary.split())),
         categories=list(result.categories),
         primary_category=result.primary_category,
         published=result.published,
         updated=result.updated,
-        comment=result.comment,
-        journal_ref=result.journal_ref,
+        comment=scrub_optional(result.comment),
+        journal_ref=scrub_optional(result.journal_ref),
         doi=result.doi,
     )
 
@@ -188,10 +195,11 @@ def search(
         sort_order=arxiv.SortOrder.Ascending,
     )
     for result in client.results_of(request, on_total):
-        yield to_paper(result)
+        if (paper := to_paper(result)) is not None:
+            yield paper
 
 
 def search_titles(client: PoliteClient, query: str, limit: int = 5) -> list[Paper]:
     """The best matches of a title query (arXiv's relevance order)."""
     request = arxiv.Search(query=query, max_results=limit)
-    return [to_paper(result) for result in client.results(request)]
+    return [p for result in client.results(request) if (p := to_paper(result)) is not None]
