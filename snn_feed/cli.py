@@ -318,9 +318,9 @@ def retranslate(
     if bool(ids) == bool(since):
         raise click.UsageError("give either paper ids or --since")
     if engine is not None:
-        t = settings.translate
-        t.url, t.api_key = t.urls.get(engine, t.url), t.api_keys.get(engine, t.api_key)
-        t.engines, t.backend = [], engine  # type: ignore[assignment]
+        from snn_feed.translation.chain import engine_settings
+
+        settings.translate = engine_settings(settings.translate, engine)
     # A day in the log's time zone, as `sync --since` reads it.
     start = since.replace(tzinfo=ZoneInfo(settings.log.timezone)) if since else None
     with open_seams(settings, commit=False) as seams:

@@ -23,15 +23,15 @@ class TranslateSettings(_Section):
     )
     url: str | None = Field(
         default=None,
-        description="Base-URL override of the engine (a self-hosted LibreTranslate, a proxy, "
-        "a test server); unset: the engine's own.",
+        description="Base-URL override of `backend` (a self-hosted LibreTranslate, a proxy, "
+        "a test server); unset: the engine's own. Other engines never use it (see `urls`).",
         examples=["http://localhost:5000/"],
     )
     api_key: str | None = Field(
         default=None,
         repr=False,
-        description="The engine's API key; better set in the environment "
-        "(`SNN_FEED_TRANSLATE__API_KEY`) than here. Never logged.",
+        description="The API key of `backend`, sent to its host only; better set in the "
+        "environment (`SNN_FEED_TRANSLATE__API_KEY`) than here. Never logged.",
         examples=["..."],
     )
     target: str = Field(default="zh-CN", description="Target language.")
@@ -58,14 +58,16 @@ class TranslateSettings(_Section):
     )
     urls: dict[str, str] = Field(
         default_factory=dict,
-        description="Base-URL overrides per engine of the chain.",
+        description="Base-URL overrides per engine (of the chain, or of `retranslate --engine`); "
+        "an engine without one talks to its own public endpoint.",
         examples=[{"libre": "http://localhost:5000/"}],
     )
     api_keys: dict[str, str] = Field(
         default_factory=dict,
         repr=False,
-        description="API keys per engine of the chain (better in the environment); `baidu` "
-        "takes `APPID:SECRET`; `api_key` is the default.",
+        description="API keys per engine (better in the environment); `baidu` takes "
+        "`APPID:SECRET`. Each goes only to its engine's host; `api_key` stands in for the "
+        "engine `backend` names only.",
         examples=[{"deepl": "..."}],
     )
     model: str = Field(

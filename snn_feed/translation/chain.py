@@ -64,20 +64,27 @@ def _exhausted(err: TranslationError) -> bool:
     return err.status in (429, 456) or "quota" in str(err).lower()
 
 
+def engine_settings(settings: TranslateSettings, name: str) -> TranslateSettings:
+    """The settings engine `name` runs with, the one place an engine's endpoint and key are
+    decided: its own `urls.<name>` and `api_keys.<name>`, else, for the engine `backend` names
+    only, `url` and `api_key`; else its public endpoint and no key. So a key only ever goes to
+    the host it was given for, whichever command asks (a chain, `retranslate --engine`)."""
+    own = name == settings.backend
+    return settings.model_copy(
+        update={
+            "backend": name,
+            "engines": [],
+            "url": settings.urls.get(name) or (settings.url if own else None),
+            "api_key": settings.api_keys.get(name) or (settings.api_key if own else None),
+        }
+    )
+
+
 def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = None) -> Translator:
     """The configured engine, or the fallback chain of `[translate] engines`."""
     if settings.engines:
         engines: list[Translator] = [
-            make_engine(
-                settings.model_copy(
-                    update={
-                        "backend": name,
-                        "url": settings.urls.get(name),
-                        "api_key": settings.api_keys.get(name, settings.api_key),
-                    }
-                )
-            )
-            for name in settings.engines
+            make_engine(engine_settings(settings, name)) for name in settings.engines
         ]
         return FallbackChain(engines, cooldowns, settings.cooldown_minutes)
     if settings.backend == "none":

@@ -61,6 +61,11 @@ class DeepL(HttpEngine):
         target = "ZH-HANS" if self.settings.target.lower() in ("zh", "zh-cn", "zh-hans") else (
             self.settings.target.upper()
         )  # fmt: skip
+        if not self.key:  # DeepL answers nothing without one; say so before sending
+            raise TranslationError(
+                "deepl: no API key: set [translate] api_keys.deepl (or api_key with "
+                'backend = "deepl")', engine=self.name, status=401,
+            )  # fmt: skip
         data = self._send(
             "POST", "/v2/translate",
             headers={"Authorization": f"DeepL-Auth-Key {self.key}"},
