@@ -164,8 +164,19 @@ def _one_line(err: ValidationError, source: str, from_env: set[tuple[str, str]])
     if first["type"] == "extra_forbidden":
         return f"config: unknown key {key} ({source})"
     value = first.get("input")
-    shown = "" if key.endswith("api_key") or isinstance(value, dict) else f" (got {value!r})"
+    secret = len(loc) == 2 and loc in _SECRET_KEYS
+    shown = "" if secret or isinstance(value, dict) else f" (got {value!r})"
     return f"config: {key}: {first['msg']}{shown} ({source})"
+
+
+_SECRET_KEYS = frozenset(
+    (section, key)
+    for section, info in Settings.model_fields.items()
+    if isinstance(info.annotation, type) and issubclass(info.annotation, _Section)
+    for key, field in info.annotation.model_fields.items()
+    if field.repr is False
+)
+"""(section, key) of every key that can hold a secret (`repr=False`): its value is never shown."""
 
 
 def load_settings(

@@ -18,6 +18,27 @@ log = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 3
 """Pushes tried, with a rebase onto the remote between them, before giving up for this run."""
 
+PASSED_TO_GIT = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TMPDIR", "TZ", "LANG", "TERM",
+    "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR", "SSH_AUTH_SOCK", "SSH_AGENT_PID", "GNUPGHOME",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+    "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+    "GH_TOKEN", "GITHUB_TOKEN",  # for a credential helper that pushes to GitHub
+})  # fmt: skip
+"""What git and its hooks get of snn-feed's environment, besides GIT_* and LC_*: what git needs
+to find its config, identity, keys and proxy, and nothing else. A hook of the log's repository
+is code someone else may have written; it must not read `SNN_FEED_TRANSLATE__API_KEY`."""
+
+
+def git_environment(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """The environment a git child process runs with."""
+    passed = {
+        name: value
+        for name, value in environ.items()
+        if name in PASSED_TO_GIT or name.startswith(("GIT_", "LC_"))
+    }
+    return {**passed, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
 
 class GitRepo:
     """The repository holding the log, found from the log's folder."""
@@ -28,7 +49,7 @@ class GitRepo:
         self.folder = self.log_path.parent
 
     def _git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        env = git_environment(os.environ)
         try:
             result = subprocess.run(
                 ["git", *args],
