@@ -159,3 +159,56 @@ def test_every_key_with_a_wrong_type_is_named_in_one_line(
         load_settings(tmp_path / "config.toml", environ={})
     message = str(err.value)
     assert f"{section}.{key}" in message and "\n" not in message
+
+
+def error_of(tmp_path: Path, toml: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(str(path), environ={})
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[arxiv]\npage_size = "200"\n', "arxiv.page_size"),  # a string is not a number
+        ("[arxiv]\ndelay_seconds = true\n", "arxiv.delay_seconds"),  # nor is a boolean
+        ("[git]\ncommit = 0\n", "git.commit"),  # and a number is not a boolean
+        ('[translate]\nconcurrency = "4"\n', "translate.concurrency"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_not_converted(tmp_path: Path, toml: str, key: str) -> None:
+    assert f"config: {key}:" in error_of(tmp_path, toml)
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[arxiv]\ndelay_seconds = inf\n",
+        "[arxiv]\ntimeout_seconds = nan\n",
+        "[arxiv]\ntimeout_seconds = 1e300\n",
+        "[translate]\nrate_per_second = inf\n",
+        "[status]\nmax_age_hours = 1e300\n",
+        "[schedule]\nretry_minutes = nan\n",
+    ],
+)
+def test_infinite_undefined_and_absurd_numbers_are_refused_at_load(tmp_path: Path, toml: str):
+    section, key = toml.split("]")[0][1:], toml.split("\n")[1].split(" =")[0]
+    assert f"config: {section}.{key}:" in error_of(tmp_path, toml)
+
+
+def test_a_remote_that_git_would_read_as_an_option_is_refused(tmp_path: Path) -> None:
+    message = error_of(tmp_path, '[git]\nremote = "--upload-pack=touch pwned"\n')
+    assert message.startswith("config: git.remote: ")
+
+
+@pytest.mark.parametrize(
+    ("toml", "hint"),
+    [("[translate]\nbacknd = 'deepl'\n", "did you mean backend?"),
+     ("[arxiv]\npage_sise = 100\n", "did you mean page_size?"),
+     ("[transalte]\nbackend = 'deepl'\n", "did you mean translate?")],
+)  # fmt: skip
+def test_an_unknown_key_suggests_the_nearest_known_one(tmp_path: Path, toml: str, hint: str):
+    message = error_of(tmp_path, toml)
+    assert message.startswith("config: unknown key ") and hint in message

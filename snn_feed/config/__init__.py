@@ -10,8 +10,10 @@ Every key can be overridden by an environment variable `SNN_FEED_<SECTION>__<KEY
 TOML literals when they parse as one, so `["a", "b"]`, `3.5` and `true` work; text keys such as
 `api_key` are taken as written.
 
-An unknown key, a wrong type or a bad value stops the program with one line naming the key and
-where it came from (the file or the variable), and exit status 2.
+An unknown key (with the nearest known one suggested), a wrong type (`"200"` is not a number,
+`0` is not `false`), a number that is infinite, undefined or over 10,000,000, or another bad
+value stops the program with one line naming the key and where it came from (the file or the
+variable), and exit status 2.
 """
 
 from __future__ import annotations
@@ -162,11 +164,26 @@ def _one_line(err: ValidationError, source: str, from_env: set[tuple[str, str]])
     if len(loc) == 2 and loc in from_env:  # the value came from the environment, not the file
         source = f"${ENV_PREFIX}{loc[0].upper()}__{loc[1].upper()}"
     if first["type"] == "extra_forbidden":
-        return f"config: unknown key {key} ({source})"
+        return f"config: unknown key {key}{_did_you_mean(loc)} ({source})"
     value = first.get("input")
     secret = len(loc) == 2 and loc in _SECRET_KEYS
     shown = "" if secret or isinstance(value, dict) else f" (got {value!r})"
     return f"config: {key}: {first['msg']}{shown} ({source})"
+
+
+def _did_you_mean(loc: tuple[str, ...]) -> str:
+    """`; did you mean backend?` for `translate.backnd`: the nearest known key or section."""
+    import difflib
+
+    if len(loc) == 1:
+        known = list(Settings.model_fields)
+    else:
+        section = Settings.model_fields.get(loc[0])
+        model = section.annotation if section else None
+        known = list(model.model_fields) if isinstance(model, type) and issubclass(
+            model, _Section) else []  # fmt: skip
+    near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+    return f"; did you mean {near[0]}?" if near else ""
 
 
 _SECRET_KEYS = frozenset(

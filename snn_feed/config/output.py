@@ -147,7 +147,11 @@ class GitSettings(_Section):
         description="Push the commit to `remote` afterwards; if the remote moved on, rebase "
         "onto it and push again (3 attempts).",
     )
-    remote: str = Field(default="origin", description="The remote pushed to.")
+    remote: str = Field(
+        default="origin",
+        description="The remote pushed to: a remote's name or URL (never starting with `-`, "
+        "which git would read as an option).",
+    )
     message: str = Field(
         default="arxiv {date}: {count} new papers",
         description="Commit message; `{date}` and `{count}` (the entries the commit adds) are "
@@ -172,6 +176,13 @@ class GitSettings(_Section):
             raise ValueError(
                 f"bad template: only {{date}} and {{count}} are known ({err})"
             ) from err
+        return value
+
+    @field_validator("remote")
+    @classmethod
+    def _not_an_option(cls, value: str) -> str:
+        if not value.strip() or value.startswith("-"):
+            raise ValueError("must be a remote's name or URL (one starting with - is an option)")
         return value
 
 
