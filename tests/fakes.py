@@ -68,9 +68,9 @@ def atom_entry(e: FakeEntry) -> str:
         f"    <id>{escape(raw_id)}</id>",
         f"    <title>{escape(e.title)}</title>",
         f"    <updated>{_stamp(e.updated or e.published)}</updated>",
-        f"    <link href={quoteattr('https://arxiv.org/abs/' + vid)} rel=\"alternate\""
+        f'    <link href={quoteattr("https://arxiv.org/abs/" + vid)} rel="alternate"'
         ' type="text/html"/>',
-        f"    <link href={quoteattr('https://arxiv.org/pdf/' + vid)} rel=\"related\""
+        f'    <link href={quoteattr("https://arxiv.org/pdf/" + vid)} rel="related"'
         ' type="application/pdf" title="pdf"/>',
         f"    <summary>  {escape(e.abstract)}\n</summary>",
     ]

@@ -94,7 +94,8 @@ def test_with_translation_off_papers_are_logged_and_nothing_is_cached(
                           translator_url=None, log_path=log_repo / "README.md")  # fmt: skip
     result = run_cli("sync", "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert "translated 3, written 3, pending 0" in result.stdout
+    # Written without a translation: nothing was translated, and nothing says so.
+    assert "translated 0, written 3, pending 0" in result.stdout
     assert rows(tmp_path) == [("none", "")] * 3
     log = (log_repo / "README.md").read_text(encoding="utf-8")
     assert all(f"(https://arxiv.org/abs/{e.arxiv_id})" in log for e in fake_arxiv.entries)

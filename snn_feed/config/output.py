@@ -153,9 +153,9 @@ class GitSettings(_Section):
         "which git would read as an option).",
     )
     message: str = Field(
-        default="arxiv {date}: {count} new papers",
-        description="Commit message; `{date}` and `{count}` (the entries the commit adds) are "
-        "filled in.",
+        default="arxiv {date}: {count} new {papers}",
+        description="Commit message; `{date}`, `{count}` (the entries the commit adds) and "
+        "`{papers}` (`paper` for one, else `papers`) are filled in.",
     )
     author_name: str = Field(
         default="snn-feed",
@@ -171,10 +171,10 @@ class GitSettings(_Section):
     @classmethod
     def _template(cls, value: str) -> str:
         try:
-            value.format(date="2000-01-01", count=1)
+            value.format(date="2000-01-01", count=1, papers="paper")
         except (KeyError, IndexError, ValueError) as err:
             raise ValueError(
-                f"bad template: only {{date}} and {{count}} are known ({err})"
+                f"bad template: only {{date}}, {{count}} and {{papers}} are known ({err})"
             ) from err
         return value
 

@@ -49,6 +49,9 @@ def restore_archive(log_path: Path, guard: LogGuard, git: GitRepo | None) -> lis
     paths = [archive_dir(log_path) / f"{year}.md" for year in sorted(archives)]
     for path in paths:
         path.unlink()
+    folder = archive_dir(log_path)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()  # nothing archived any more: leave the log's folder as it was
     if git is not None:
         git.commit_files([log_path, *paths], "archive: months restored to the log")
     return sorted(archives)

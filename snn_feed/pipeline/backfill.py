@@ -86,10 +86,10 @@ class Backfiller:
             label = low.astimezone(seams.zone).strftime("%Y-%m")
             self.progress(label, done, len(windows), summary.found)
             if commit and commit_every == "month":
-                self._commit(summary, f"backfill {label}: {{count}} papers")
+                self._commit(summary, f"backfill {label}: {{count}} {{papers}}")
         if commit:
             span = f"{start.isoformat()}..{end.isoformat()}"
-            self._commit(summary, f"backfill {span}: {{count}} papers")
+            self._commit(summary, f"backfill {span}: {{count}} {{papers}}")
         summary.pending = self.store.papers.count_unwritten()
         return summary
 

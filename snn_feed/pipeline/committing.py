@@ -39,7 +39,8 @@ def commit(
     message: str | None = None,
 ) -> str | None:
     """Commit the written papers; return the commit, or None when there was nothing to do.
-    `message` (default `[git] message`) gets `{date}` and `{count}`, the entries added."""
+    `message` (default `[git] message`) gets `{date}`, `{count}` (the entries added) and
+    `{papers}` (`paper` or `papers`, to agree with the count)."""
     rows = store.papers.in_state(PaperState.WRITTEN)
     if not rows or not log_path.exists():
         return None
@@ -55,7 +56,9 @@ def commit(
     guard.check()
     # Entries this commit adds: papers found already in the log were not written by us.
     entries = sum(1 for r in rows if r.log_month is not None)
-    text = (message or settings.message).format(date=today.isoformat(), count=entries)
+    text = (message or settings.message).format(
+        date=today.isoformat(), count=entries, papers="paper" if entries == 1 else "papers"
+    )
     sha = git.commit_log(text)
     store.papers.mark_committed(ids, sha)
     if settings.push:

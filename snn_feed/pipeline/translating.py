@@ -52,7 +52,7 @@ class Translating:
             self.store.papers.save_translations(
                 [(r.arxiv_id, "", self.translator.name) for r in waiting]
             )
-            return Translated(len(waiting))
+            return Translated(0)  # moved on to be written, but nothing was translated
         done, todo = 0, {}
         for row in waiting:
             cached = self._cached(row)
