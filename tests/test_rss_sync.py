@@ -199,3 +199,22 @@ def test_when_both_sources_fail_the_one_line_names_both(env: Env) -> None:
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert "announcement feed (RSS): HTTP 503" in line and "arXiv: HTTP 500" in line
+
+
+def test_a_refused_feed_request_names_the_feed_and_its_url(env: Env) -> None:
+    env.rss.fail(404)
+    result = env.sync("--source", "rss")
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert "announcement feed" in line and "HTTP 404" in line
+    assert env.rss.base in line  # which server refused, so a wrong [rss] url is plain to see
+
+
+def test_a_dry_run_with_one_source_failing_still_lists_what_the_other_found(env: Env) -> None:
+    env.rss.fail(503, times=2)  # both attempts ([rss] retries = 1)
+    env.arxiv.entries = [as_api_entry(NEW[0])]
+    result = env.sync("--dry-run")
+    assert result.returncode == 1  # the failure is not hidden
+    assert "HTTP 503" in result.stderr
+    listed = [line.split()[3] for line in result.stdout.splitlines() if line.startswith("would")]
+    assert listed == [NEW[0]]

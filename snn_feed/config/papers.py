@@ -143,7 +143,9 @@ class ArxivSettings(_Section):
 
     api_url: HttpUrl = Field(
         default="https://export.arxiv.org/api/query",
-        description="arXiv's export API; override for a mirror or a test server.",
+        description="arXiv's export API; override for a mirror or a test server. The "
+        "announcement feed is still read from `[rss] url` (arXiv's own unless set there) while "
+        '`[sync] source` is `"both"` or `"rss"`.',
     )
     page_size: int = Field(
         default=200, ge=1, le=2000, description="Results per request (arXiv serves at most 2000)."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from snn_feed.errors import FetchError
 from snn_feed.pipeline import fetching
 from snn_feed.pipeline.context import Seams
 from snn_feed.pipeline.reconcile import WAITING, plan_reconcile, read_presence
@@ -34,14 +35,22 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
     pick = seams.selection()
     summary = SyncSummary()
     candidates: list[Scored] = []
+    # A source that fails is reported in the summary's messages; what the other found is
+    # still listed, as the sync would still add it.
     if source in ("rss", "both") and seams.rss is not None:
-        announced = fetching.read_announcements(seams.rss, store, settings.rss.categories, pick,
-                                                conditional=False)  # fmt: skip
-        summary.found += len(announced.fresh)
-        candidates += announced.fresh
+        try:
+            announced = fetching.read_announcements(seams.rss, store, settings.rss.categories,
+                                                    pick, conditional=False)  # fmt: skip
+            summary.found += len(announced.fresh)
+            candidates += announced.fresh
+        except FetchError as err:
+            summary.messages.append(str(err))
     if source in ("api", "both"):
         search = fetching.search_window(seams.client, settings.feed, since, until)
-        candidates += pick.on_topic(search)
+        try:
+            candidates += list(pick.on_topic(search))
+        except FetchError as err:
+            summary.messages.append(str(err))
         summary.found += search.found
     seen: set[str] = set()
     min_score = settings.feed.min_score

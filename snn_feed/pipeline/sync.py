@@ -52,7 +52,8 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
     source = options.source or settings.sync.source
     if options.dry_run:
         summary, lines = dry_run(seams, options.since, source)
-        return SyncResult(summary, ExitStatus.DONE, would_add=lines)
+        status = ExitStatus.FAILED if summary.messages else ExitStatus.DONE
+        return SyncResult(summary, status, would_add=lines)
     store.runs.close_crashed()
     run_id = store.runs.start("sync")
     since, until = fetching.window(store, settings.arxiv.lookback_days, seams.zone, seams.clock(),

@@ -383,7 +383,7 @@ class RssClient:
             raise server_busy(SERVICE, status, response.headers.get("Retry-After"), url=url)
         if status != 200:
             detail = _error_description(response.content) or response.reason_phrase
-            raise FetchError(f"arXiv refused the feed request: HTTP {status}: {detail}", url=url)
+            raise FetchError(f"{SERVICE} refused {url}: HTTP {status}: {detail}", url=url)
         try:
             feed = parse_feed(response.content)
         except FeedFormatError as err:
