@@ -98,7 +98,8 @@ def cli() -> None:
 @cli.command(epilog="Example: snn-feed sync --dry-run   (then: snn-feed sync)")
 @click.option(
     "--since", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
-    help="Start of the submission window (default: last sync minus [arxiv] lookback_days).",
+    help="Start of the submission window: midnight of this day in [log] timezone (default: "
+    "the last sync's end minus [arxiv] lookback_days).",
 )  # fmt: skip
 @click.option("--no-commit", is_flag=True, help="Write the log but do not commit it.")
 @click.option("--dry-run", is_flag=True, help="Print what would be added; change nothing.")
@@ -251,9 +252,10 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
 
 @cli.command(epilog="Example: snn-feed backfill --from 2020-01-01 --to 2020-12-31")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True,
-              metavar="YYYY-MM-DD", help="First submission day.")  # fmt: skip
+              metavar="YYYY-MM-DD", help="First submission day ([log] timezone).")  # fmt: skip
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              metavar="YYYY-MM-DD", help="Last submission day (default: today).")  # fmt: skip
+              metavar="YYYY-MM-DD",
+              help="Last submission day ([log] timezone; default: today there).")  # fmt: skip
 @click.option("--commit-every", type=click.Choice(["backfill", "month"]), default="backfill",
               show_default=True, help="One commit for the backfill, or one per month.")  # fmt: skip
 @click.option("--no-commit", is_flag=True, help="Write the log but do not commit it.")

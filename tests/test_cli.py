@@ -315,3 +315,14 @@ def test_running_without_any_config_says_so(tmp_path: Path) -> None:
     assert "no config file" in result.stderr and str(tmp_path / "data") in result.stderr
     (tmp_path / "config.toml").write_text("")
     assert "no config file" not in run_cli("status", cwd=tmp_path).stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("sync", "--since"), ("backfill", "--from"), ("backfill", "--to"), ("retranslate", "--since")],
+)
+def test_every_day_option_says_it_is_a_day_in_the_logs_time_zone(command: str, option: str):
+    from snn_feed.cli import cli
+
+    (param,) = [p for p in cli.commands[command].params if option in getattr(p, "opts", [])]
+    assert "[log] timezone" in (param.help or "")  # type: ignore[attr-defined]
