@@ -129,10 +129,11 @@ def existing_database(config: Path) -> None:
 
 
 def parse_page(body: bytes) -> list[Paper]:
-    """An Atom page as snn-feed reads it: the arxiv package's parser, then our record."""
-    from snn_feed.sources.api import _feed, to_paper
+    """An Atom page as snn-feed reads it: our page parser, then our record."""
+    from snn_feed.sources.api import to_paper
+    from snn_feed.sources.atom import parse_page as parse_atom
 
-    return [to_paper(result) for result in _feed.parse(body).results]
+    return [p for result in parse_atom(body).results if (p := to_paper(result)) is not None]
 
 
 def corpus(size: int, start: datetime = datetime(2024, 1, 1, 12, tzinfo=UTC)) -> list[FakeEntry]:

@@ -12,12 +12,14 @@ Each retry is logged with the service's name and "attempt k of n".
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
@@ -68,6 +70,39 @@ def server_busy(service: str, status: int, retry_after: str | None, *, url: str)
     return TransientFetchError(f"HTTP {status}", url=url, retry_after=delay)
 
 
+def unresolved_name(err: BaseException) -> socket.gaierror | None:
+    """The name-lookup failure behind a connection error from requests, urllib3 or httpx, which
+    each wrap it differently (a cause, a context, urllib3's `reason`, an argument)."""
+    todo: list[object] = [err]
+    seen: set[int] = set()
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, socket.gaierror):
+            return item
+        todo += [item.__cause__, item.__context__, getattr(item, "reason", None), *item.args]
+    return None
+
+
+def connection_failed(service: str, url: str, err: BaseException, reason: str) -> FetchError:
+    """The error for a connection to `service` that could not be made. A host name that does
+    not resolve is final: the network or the name is wrong, and trying again within seconds
+    only delays saying so (the next sync tries again). A refused or reset connection may work a
+    moment later and is transient."""
+    host = urlsplit(url).hostname or url
+    lookup = unresolved_name(err)
+    if lookup is not None:
+        why = lookup.strerror or str(lookup)
+        return FetchError(f"{service}: cannot resolve host {host} ({why}); check the network, "
+                          "the proxy or the URL", url=url)  # fmt: skip
+    return TransientFetchError(
+        f"cannot connect to {urlsplit(url).netloc} ({reason}; check the network or proxy)",
+        url=url,
+    )
+
+
 def gave_up(attempts: int) -> str:
     """How a last error says it was the last: "gave up after 3 attempts"."""
     return f"gave up after {attempts} attempt{'s' * (attempts != 1)}"
@@ -94,8 +129,8 @@ class RetryPolicy:
     """The error to raise, from the last one and the attempts made, when the retries ran out;
     None raises the last error as it was."""
     backoff_cap: float = BACKOFF_CAP_SECONDS
-    level: int = logging.INFO
-    """The level of the retry log lines."""
+    level: int = logging.WARNING
+    """The level of the retry log lines: shown without `-v`, so that no wait is silent."""
 
     @property
     def attempts(self) -> int:

@@ -34,6 +34,9 @@ class Reply:
     """Seconds to wait before answering (longer than the client's timeout: a hang)."""
     cut: int | None = None
     """Send only this many bytes of the body (announcing all of it), then hang up."""
+    trickle: float | None = None
+    """Send the whole answer, status line first, one byte every `trickle` seconds (for at most
+    a minute): every read the client makes gets something, so no read timeout ever trips."""
 
 
 @dataclass
@@ -53,6 +56,8 @@ class FakeEntry:
     updated: datetime | None = None
     raw_id: str | None = None
     """The `<id>` text exactly as served, when a test needs an id arXiv would not write."""
+    raw_published: str | None = None
+    """The `<published>` text exactly as served (`published` still places it in windows)."""
 
 
 def _stamp(moment: datetime) -> str:
@@ -78,7 +83,8 @@ def atom_entry(e: FakeEntry) -> str:
         f'    <category term={quoteattr(c)} scheme="http://arxiv.org/schemas/atom"/>'
         for c in e.categories
     ]
-    parts.append(f"    <published>{_stamp(e.published)}</published>")
+    published = e.raw_published if e.raw_published is not None else _stamp(e.published)
+    parts.append(f"    <published>{escape(published)}</published>")
     if e.comment:
         parts.append(f"    <arxiv:comment>{escape(e.comment)}</arxiv:comment>")
     parts.append(f"    <arxiv:primary_category term={quoteattr(e.categories[0])}/>")
@@ -158,6 +164,9 @@ class _Server:
                     reply = owner.answer(request)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.trickle is not None:
+                    self._trickle(reply)
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -170,6 +179,22 @@ class _Server:
                         self.close_connection = True
                         return
                     self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _trickle(self, reply: Reply) -> None:
+                head = f"HTTP/1.1 {reply.status} OK\r\nContent-Length: {len(reply.body)}\r\n"
+                head += "".join(f"{k}: {v}\r\n" for k, v in reply.headers.items()) + "\r\n"
+                raw = head.encode() + reply.body
+                until = time.monotonic() + 60
+                self.close_connection = True
+                try:
+                    for i in range(len(raw)):
+                        if time.monotonic() > until:
+                            return
+                        self.wfile.write(raw[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(reply.trickle or 0)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -73,7 +73,7 @@ def test_every_command_help_shows_an_example() -> None:
         assert "Example:" in result.output, f"{' '.join(path)} --help has no example"
 
 
-def test_unreachable_arxiv_fails_with_status_1_in_one_line(env: Env) -> None:
+def test_unreachable_arxiv_fails_with_status_1_in_one_line_after_one_per_wait(env: Env) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -85,7 +85,9 @@ def test_unreachable_arxiv_fails_with_status_1_in_one_line(env: Env) -> None:
         process=True,  # what a user's terminal shows: one line, no traceback
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "cannot connect" in result.stderr
+    wait, error = result.stderr.splitlines()  # [arxiv] retries = 1 in write_config
+    assert "arXiv: attempt 1 of 2 failed (cannot connect" in wait and "retrying in" in wait
+    assert error.startswith("snn-feed: arXiv: cannot connect")
     assert "Traceback" not in result.stderr
     assert env.log.read_bytes() == before
     db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")

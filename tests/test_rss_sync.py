@@ -197,7 +197,8 @@ def test_when_both_sources_fail_the_one_line_names_both(env: Env) -> None:
     env.arxiv.fault = lambda r: Reply(500, b"broken")
     result = env.sync()
     assert result.returncode == 1
-    (line,) = result.stderr.strip().splitlines()
+    *waits, line = result.stderr.strip().splitlines()
+    assert len(waits) == 2 and all("retrying in" in w for w in waits)  # one retry each
     assert "announcement feed (RSS): HTTP 503" in line and "arXiv: HTTP 500" in line
 
 

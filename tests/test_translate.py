@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snn_feed.config import TranslateSettings
+from snn_feed.deadlines import within
 from snn_feed.errors import TranslationError
-from snn_feed.translation.engines import DeepTranslatorEngine, call_with_deadline, split_text
+from snn_feed.translation.engines import DeepTranslatorEngine, split_text
 
 
 @settings(max_examples=200, deadline=None)
@@ -77,10 +78,10 @@ def test_retries_are_bounded(fake_translator: FakeTranslator) -> None:
     assert len(fake_translator.requests) == 2
 
 
-def test_call_with_deadline_passes_results_and_errors_through() -> None:
-    assert call_with_deadline(lambda: 42, 1, "x") == 42
+def test_within_passes_results_and_errors_through() -> None:
+    assert within(1, lambda: 42) == 42
     with pytest.raises(ZeroDivisionError):
-        call_with_deadline(lambda: 1 / 0, 1, "x")
+        within(1, lambda: 1 / 0)
 
 
 def test_concurrent_translations_never_swap_papers(fake_translator: FakeTranslator) -> None:

@@ -36,7 +36,8 @@ class TranslateSettings(_Section):
     )
     target: str = Field(default="zh-CN", description="Target language.")
     timeout_seconds: PositiveFloat = Field(
-        default=30.0, description="Deadline of one translation request."
+        default=30.0,
+        description="Deadline of one translation request: connecting and reading the whole answer.",
     )
     retries: int = Field(
         default=2,

@@ -164,7 +164,9 @@ class ArxivSettings(_Section):
         description="Pause between requests: arXiv asks for one request every 3 seconds.",
     )
     timeout_seconds: PositiveFloat = Field(
-        default=30.0, description="Timeout of each request (connect and read)."
+        default=30.0,
+        description="Deadline of each request: connecting and reading the whole answer (a "
+        "server that trickles its answer is given up at it, and retried as a timeout).",
     )
     retries: int = Field(
         default=3,
@@ -208,7 +210,9 @@ class RssSettings(_Section):
         "checked against `[feed] categories`, when set.",
     )  # fmt: skip
     timeout_seconds: PositiveFloat = Field(
-        default=30.0, description="Timeout of each request (connect and read)."
+        default=30.0,
+        description="Deadline of each request: connecting and reading the whole answer (a "
+        "server that trickles its answer is given up at it, and retried as a timeout).",
     )
     retries: int = Field(
         default=3,

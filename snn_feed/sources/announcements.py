@@ -30,18 +30,25 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from functools import partial
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 from lxml import etree
 
 from snn_feed import ids
+from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import ConfigError, FeedFormatError, FetchError
 from snn_feed.records import Paper
-from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.retries import (
+    RetryPolicy,
+    TransientFetchError,
+    connection_failed,
+    gave_up,
+    server_busy,
+)
 from snn_feed.sanitize import scrub
 from snn_feed.sources.api import USER_AGENT
+from snn_feed.sources.atom import FIRST_DAY, LAST_DAY, MAX_ABSTRACT_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +58,8 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_RETRIES = 3
 """Retries of the feed request after a timeout, connection error, HTTP 5xx/429 or a garbled feed."""
 DEFAULT_BACKOFF_SECONDS = 5.0
+MAX_FEED_BYTES = 32 * 1024 * 1024
+"""A day's feed of ten busy categories is a few megabytes; a larger answer is refused."""
 ARXIV_TZ = ZoneInfo("America/New_York")
 """arXiv announces on US Eastern days; the channel's date is read in this zone."""
 
@@ -160,7 +169,12 @@ def parse_feed(data: bytes) -> Feed:
     items: list[Announcement] = []
     skipped = 0
     for element in channel.iterfind("item"):
-        item = _item(element, announced)
+        try:
+            item = _item(element, announced)
+        except (ValueError, OverflowError) as err:  # one unreadable item costs that item
+            log.warning("skipping a feed item that cannot be read: %.120r (%s)",
+                        _text(element, "guid") or _text(element, "title"), err)  # fmt: skip
+            item = None
         if item is None:
             skipped += 1
         else:
@@ -199,6 +213,10 @@ def _item(element: etree._Element, channel_date: datetime) -> Announcement | Non
         abstract = described.group("abstract")
     else:  # not the documented layout: take what follows "Abstract:", or all of it
         abstract = description.partition("Abstract:")[2] or description
+    if len(abstract) > MAX_ABSTRACT_CHARS:
+        log.warning("skipping %s: an abstract of %d characters is far longer than arXiv allows",
+                    arxiv_id, len(abstract))  # fmt: skip
+        return None
     return Announcement(
         arxiv_id=arxiv_id,
         version=version,
@@ -257,9 +275,10 @@ def _date(text: str) -> datetime | None:
         return None
     try:
         moment = parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError):
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if FIRST_DAY <= moment < LAST_DAY else None  # not a date of arXiv's
 
 
 # --- fetching -----------------------------------------------------------------------------------
@@ -357,17 +376,17 @@ class RssClient:
         self.requests_made += 1
         log.info("GET %s", url)
         try:
-            response = self._http.get(url, headers=headers)
-        except httpx.TimeoutException as err:
+            response, content = within(
+                self.timeout_seconds, lambda: self._get(url, headers), name="feed"
+            )
+        except (httpx.TimeoutException, DeadlineExceeded) as err:
             raise TransientFetchError(
                 f"no answer within {self.timeout_seconds:g} s", url=url
             ) from err
+        except AnswerTooLarge as err:
+            raise FetchError(f"{SERVICE}: {err}, far more than a day's feed", url=url) from err
         except httpx.ConnectError as err:
-            reason = str(err) or type(err).__name__
-            raise TransientFetchError(
-                f"cannot connect to {urlsplit(url).netloc} ({reason}; check the network or proxy)",
-                url=url,
-            ) from err
+            raise connection_failed(SERVICE, url, err, str(err) or type(err).__name__) from err
         except (httpx.TransportError, httpx.DecodingError) as err:
             raise TransientFetchError(
                 f"the answer broke off ({type(err).__name__})", url=url
@@ -382,16 +401,23 @@ class RssClient:
         if status == 429 or status >= 500:
             raise server_busy(SERVICE, status, response.headers.get("Retry-After"), url=url)
         if status != 200:
-            detail = _error_description(response.content) or response.reason_phrase
+            detail = _error_description(content) or response.reason_phrase
             raise FetchError(f"{SERVICE} refused {url}: HTTP {status}: {detail}", url=url)
         try:
-            feed = parse_feed(response.content)
+            feed = parse_feed(content)
         except FeedFormatError as err:
             err.url = url
             raise
         if feed.skipped:
             log.warning("%d item(s) of %s could not be read", feed.skipped, url)
         return FetchResult(feed, _validators(url, response, fallback=Validators(url)))
+
+    def _get(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+        """The response and its body, read whole before the deadline and within the cap."""
+        deadline = time.monotonic() + self.timeout_seconds
+        with self._http.stream("GET", url, headers=headers) as response:
+            body = read_capped(response.iter_bytes(), limit=MAX_FEED_BYTES, deadline=deadline)
+        return response, body
 
 
 def _exhausted(url: str, err: BaseException, attempts: int) -> FetchError:

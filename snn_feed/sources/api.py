@@ -1,11 +1,11 @@
 """arXiv as a source of papers: the `arxiv` package's paging and Atom parser, made safe to run
 unattended.
 
-The package (4.x) gives us the query model, paging and a good lxml parser, but it sends requests
+The package (4.x) gives us the query model and its reader of one entry, but it sends requests
 without a timeout, retries at once without backing off, ignores Retry-After, takes a truncated
-document for a short page, and ends silently when the first page comes back empty even though
-arXiv said there are results. `PoliteClient` replaces the one method that fetches a page and
-keeps everything else.
+document for a short page, ends silently when the first page comes back empty even though
+arXiv said there are results, and pages for as long as `totalResults` says. `PoliteClient`
+fetches and pages by itself (`sources.atom` parses) and keeps the package's query model.
 """
 
 from __future__ import annotations
@@ -14,29 +14,42 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
 
 import arxiv
 import requests
-from arxiv import _feed  # the package's own Atom parser (bytes in, Results out)
-from lxml import etree
 
 from snn_feed import __version__, ids
 from snn_feed.config import ArxivSettings
+from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import FetchError
 from snn_feed.records import Paper
-from snn_feed.retries import RetryPolicy, TransientFetchError, gave_up, server_busy
+from snn_feed.retries import (
+    RetryPolicy,
+    TransientFetchError,
+    connection_failed,
+    gave_up,
+    server_busy,
+)
 from snn_feed.sanitize import scrub, scrub_optional
+from snn_feed.sources.atom import MalformedPage, Page, error_entry, parse_page
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"snn-feed/{__version__} (arXiv SNN reading log)"
-_ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+MAX_RESULTS = 30_000
+"""arXiv's API serves at most this many results of one query; a larger `totalResults` is
+not paged through."""
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+"""A page of 2,000 entries is about 8 MB; an answer beyond this cap is refused, not parsed."""
 
 
 class PoliteClient(arxiv.Client):
-    """An `arxiv.Client` whose every request has a timeout, bounded named retries with backoff,
-    honours Retry-After, and keeps one request per `delay_seconds` over one connection."""
+    """An `arxiv.Client` whose every request has a total deadline and a size cap, bounded
+    named retries with backoff, honours Retry-After, and keeps one request per
+    `delay_seconds` over one connection. It pages by itself: no further than arXiv's 30,000
+    results, and not past a page that brings nothing new (a `totalResults` that lies)."""
 
     def __init__(
         self,
@@ -58,11 +71,8 @@ class PoliteClient(arxiv.Client):
         self._last_request_at: float | None = None
         self.requests_made = 0
         """Page requests sent, retries included (for the summary and benchmarks)."""
-        self._on_total: Callable[[int], None] | None = None
 
-    def _parse_feed(
-        self, url: str, first_page: bool = True, _try_index: int = 0
-    ) -> _feed.ParsedFeed:
+    def _page(self, url: str, first_page: bool) -> Page:
         policy = RetryPolicy(
             "arXiv", retries=self.num_retries, first_backoff=self._backoff, sleep=self._sleep,
             exhausted=lambda err, n: FetchError(f"arXiv: {err} ({gave_up(n)})", url=url,
@@ -73,12 +83,32 @@ class PoliteClient(arxiv.Client):
     def results_of(
         self, request: arxiv.Search, on_total: Callable[[int], None] | None = None
     ) -> Iterator[arxiv.Result]:
-        """`results(request)`, telling `on_total` the total arXiv reports with each page."""
-        self._on_total = on_total
-        try:
-            yield from self.results(request)
-        finally:
-            self._on_total = None
+        """Every result of `request`, telling `on_total` the total arXiv reports with each
+        page."""
+        limit = min(request.max_results or MAX_RESULTS, MAX_RESULTS)
+        seen: set[str] = set()
+        offset = 0
+        while offset < limit:
+            size = min(self.page_size, limit - offset)
+            page = self._page(self._format_url(request, offset, size), first_page=offset == 0)
+            if on_total is not None:
+                on_total(page.total)
+            new = [r for r in page.results if r.entry_id not in seen]
+            if offset and page.results and not new:
+                log.warning("arXiv: the page at %d brought no new papers although arXiv "
+                            "reports %d results; stopping there", offset, page.total)  # fmt: skip
+                return
+            seen.update(r.entry_id for r in new)
+            yield from new[: limit - offset]
+            offset += page.entries
+            if not page.entries or offset >= min(page.total, limit):
+                return
+
+    def results(self, search: arxiv.Search, offset: int = 0) -> Iterator[arxiv.Result]:
+        """The package's entry point, routed through our paging."""
+        if offset:
+            raise ValueError("PoliteClient pages by itself; offset is not supported")
+        return self.results_of(search)
 
     def _polite_pause(self) -> None:
         if self._last_request_at is None:
@@ -87,20 +117,29 @@ class PoliteClient(arxiv.Client):
         if remaining > 0:
             self._sleep(remaining)
 
-    def _fetch_page(self, url: str, first_page: bool) -> _feed.ParsedFeed:
+    def _get(self, url: str) -> tuple[int, str, str | None, bytes]:
+        """Status, reason, Retry-After and body of one GET, read whole before the deadline."""
+        deadline = time.monotonic() + self._timeout
+        with self._session.get(
+            url, headers={"User-Agent": USER_AGENT}, timeout=self._timeout, stream=True
+        ) as resp:
+            body = read_capped(resp.iter_content(65536), limit=MAX_PAGE_BYTES, deadline=deadline)
+            return resp.status_code, resp.reason or "", resp.headers.get("Retry-After"), body
+
+    def _fetch_page(self, url: str, first_page: bool) -> Page:
         self._polite_pause()
         self.requests_made += 1
         log.info("GET %s", url)
         try:
-            resp = self._session.get(url, headers={"User-Agent": USER_AGENT}, timeout=self._timeout)
-        except requests.Timeout as err:
+            status, reason, retry_after, content = within(
+                self._timeout, lambda: self._get(url), name="arXiv"
+            )
+        except (requests.Timeout, DeadlineExceeded) as err:
             raise TransientFetchError(f"no answer within {self._timeout:g} s", url=url) from err
+        except AnswerTooLarge as err:
+            raise FetchError(f"arXiv: {err}, far more than a page", url=url) from err
         except requests.ConnectionError as err:
-            raise TransientFetchError(
-                f"cannot connect to {urlsplit(url).netloc} ({_reason(err)}; check the network "
-                "or proxy)",
-                url=url,
-            ) from err
+            raise connection_failed("arXiv", url, err, _reason(err)) from err
         except requests.RequestException as err:  # e.g. the connection dropped mid-answer
             raise TransientFetchError(
                 f"the answer broke off ({type(err).__name__})", url=url
@@ -108,45 +147,30 @@ class PoliteClient(arxiv.Client):
         finally:
             self._last_request_at = time.monotonic()
 
-        status = resp.status_code
         if status == 429 or status >= 500:
-            raise server_busy("arXiv", status, resp.headers.get("Retry-After"), url=url)
+            raise server_busy("arXiv", status, retry_after, url=url)
         if status != 200:
             # arXiv reports a bad query as an Atom feed with one entry titled "Error".
-            detail = _error_entry(resp.content) or resp.reason or "request refused"
+            detail = error_entry(content) or reason or "request refused"
             raise FetchError(f"arXiv refused the query: HTTP {status}: {detail}", url=url)
 
-        if not resp.content.rstrip().endswith(b"</feed>"):
+        if not content.rstrip().endswith(b"</feed>"):
             raise TransientFetchError("the response was cut short", url=url)
-        feed = _feed.parse(resp.content)
-        if feed.malformed:
-            raise TransientFetchError(f"the response is not valid XML ({feed.error})", url=url)
-        if self._on_total is not None:
-            self._on_total(feed.header.total_results)
-        if not feed.results and (not first_page or feed.header.total_results > 0):
+        try:
+            page = parse_page(content)
+        except MalformedPage as err:
+            raise TransientFetchError(f"the response is not valid XML ({err})", url=url) from err
+        if not page.entries and (not first_page or page.total > 0):
             raise TransientFetchError(
-                f"empty page although arXiv reports {feed.header.total_results} results", url=url
+                f"empty page although arXiv reports {page.total} results", url=url
             )
-        return feed
+        return page
 
 
 def _reason(err: requests.ConnectionError) -> str:
     text = str(err.args[0]) if err.args else str(err)
     match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
     return match.group(1) if match else type(err).__name__
-
-
-def _error_entry(content: bytes) -> str | None:
-    """The text of arXiv's error entry (<title>Error</title>), which has no <published> and so
-    is skipped by the package's parser."""
-    try:
-        root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
-    except etree.XMLSyntaxError:
-        return None
-    for entry in root.iterfind("atom:entry", _ATOM):
-        if (entry.findtext("atom:title", namespaces=_ATOM) or "").strip() == "Error":
-            return " ".join((entry.findtext("atom:summary", namespaces=_ATOM) or "").split())
-    return None
 
 
 def to_paper(result: arxiv.Result) -> Paper | None:

@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from time import monotonic
 
 import httpx
 
+from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped
 from snn_feed.errors import ConfigError, SnnFeedError
 from snn_feed.ids import NEW_STYLE_ID
 from snn_feed.pipeline.relevance import repository_url
@@ -100,7 +102,7 @@ class HfPapers:
         # or running out of time is not retried.
         policy = RetryPolicy(
             f"Hugging Face lookup of {arxiv_id}", retries=RETRIES, first_backoff=0.0,
-            retry_on=(_Transient,),
+            retry_on=(_Transient,), level=logging.INFO,  # one lookup's retry is a detail
             exhausted=lambda err, n: LinkLookupError(f"{err} ({gave_up(n)})"),
         )  # fmt: skip
         return policy.run(lambda: self._lookup_once(url, arxiv_id, deadline))
@@ -140,14 +142,13 @@ class HfPapers:
     def _read(response: httpx.Response, deadline: float | None) -> bytes:
         """The body, read no longer than the deadline and no further than MAX_ANSWER_BYTES
         (httpx's timeout bounds each read, not a server that trickles)."""
-        body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > MAX_ANSWER_BYTES:
-                raise LinkLookupError("Hugging Face's answer is too large to be a paper")
-            if deadline is not None and monotonic() > deadline:
-                raise LinkLookupError("out of time for code-link lookups")
-        return bytes(body)
+        try:
+            return read_capped(response.iter_bytes(), limit=MAX_ANSWER_BYTES,
+                               deadline=math.inf if deadline is None else deadline)  # fmt: skip
+        except AnswerTooLarge as err:
+            raise LinkLookupError("Hugging Face's answer is too large to be a paper") from err
+        except DeadlineExceeded as err:
+            raise LinkLookupError("out of time for code-link lookups") from err
 
 
 def parse_repository(body: bytes, arxiv_id: str) -> str | None:

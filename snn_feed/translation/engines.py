@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
+from urllib.parse import urlsplit
 
 from snn_feed.config import TranslateSettings
+from snn_feed.deadlines import DeadlineExceeded, within
 from snn_feed.errors import ConfigError, TranslationError
-from snn_feed.retries import RetryPolicy, gave_up
+from snn_feed.retries import RetryPolicy, gave_up, unresolved_name
 from snn_feed.translation.protect import protect, restore
 
 log = logging.getLogger(__name__)
@@ -79,30 +81,6 @@ def split_text(text: str, limit: int) -> list[str]:
     return [p for p in pieces if p]
 
 
-def call_with_deadline(func: Callable[[], Any], seconds: float, what: str) -> Any:
-    """Run `func` in a daemon thread and give up after `seconds`.
-
-    deep-translator offers no timeout; a hung request is abandoned here (its daemon thread
-    cannot keep the process alive) instead of blocking the sync forever.
-    """
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = func()
-        except BaseException as err:  # handed to the caller below, never swallowed
-            outcome["error"] = err
-
-    worker = threading.Thread(target=run, name=f"translate-{what}", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TranslationError(f"{what}: no answer within {seconds:g} s", engine=what)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def _status_of(err: BaseException) -> int | None:
     """The HTTP status behind a deep-translator error, which rarely carries it as a number."""
     from deep_translator.exceptions import ServerException
@@ -129,6 +107,12 @@ def _redact(message: str, secret: str | None) -> str:
     return message[:200]
 
 
+MAX_GROWTH = 4
+"""A Chinese translation is shorter than its English; an answer this many times longer (plus a
+little, for short texts) is not a translation of it."""
+MAX_ANSWER_BYTES = 1024 * 1024
+"""No answer to one piece of an abstract comes near this; a larger one is refused unread."""
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HTML = re.compile(r"<\s*(?:!doctype|html|head|body|div|script)\b", re.IGNORECASE)
 
@@ -144,6 +128,12 @@ def check_translation(source: str, result: object, target: str, engine: str) -> 
     if not isinstance(result, str) or not result.strip():
         raise fail("empty")
     text = result.strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:  # a lone surrogate ("\\ud800" in JSON) is not text
+        raise fail("not storable text (a lone surrogate)") from err
+    if len(text) > MAX_GROWTH * len(source) + 200:
+        raise fail(f"{len(text):,} characters for {len(source):,}, far too long to be one")
     if "MYMEMORY WARNING" in text.upper():
         raise fail("quota warning instead of a translation")
     if len(_HTML.findall(text)) > len(_HTML.findall(source)):  # tags the English did not have
@@ -226,12 +216,34 @@ class Engine:
             raise
         except Exception as err:  # deep-translator raises many unrelated types
             status = _status_of(err)
-            reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
-            detail = _redact(str(err), self.settings.api_key)
-            reason += f": {detail}" if detail else ""
+            if _no_connection(err):
+                reason = unreachable_host(self.settings.url or self.name, err)
+            else:
+                reason = type(err).__name__ + (f" (HTTP {status})" if status else "")
+                detail = _redact(str(err), self.settings.api_key)
+                reason += f": {detail}" if detail else ""
             error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
         # Raised out here, not chained: the original's text may hold the key (LibreTranslate).
         raise error
+
+
+def _no_connection(err: BaseException) -> bool:
+    import requests
+
+    return isinstance(err, requests.ConnectionError) or unresolved_name(err) is not None
+
+
+def unreachable_host(url: str, err: BaseException) -> str:
+    """One line for a request that got no answer: the host, and the cause when it is known
+    (not urllib3's page of text, which holds the request's URL and so maybe a key)."""
+    sent_to = getattr(getattr(err, "request", None), "url", None)  # requests says where it went
+    host = urlsplit(str(sent_to or url)).netloc or url
+    lookup = unresolved_name(err)
+    if lookup is not None:
+        return f"cannot resolve host {host} ({lookup.strerror or lookup})"
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(err))
+    cause = match.group(1).strip() if match else type(err).__name__
+    return f"cannot connect to {host} ({cause})"
 
 
 def _worth_retrying(err: BaseException) -> bool:
@@ -294,9 +306,12 @@ class DeepTranslatorEngine(Engine):
         # A fresh deep-translator object per request: they keep the text being translated in
         # instance state, so two threads sharing one would swap their papers' translations.
         engine = self._build()
-        result = call_with_deadline(
-            lambda: engine.translate(piece), self.settings.timeout_seconds, self.name
-        )
+        seconds = self.settings.timeout_seconds
+        try:
+            result = within(seconds, lambda: engine.translate(piece), name=self.name)
+        except DeadlineExceeded as err:
+            raise TranslationError(f"{self.name}: no answer within {seconds:g} s",
+                                   engine=self.name) from err  # fmt: skip
         return result if isinstance(result, str) else ""
 
 

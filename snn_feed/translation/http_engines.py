@@ -6,14 +6,17 @@ override and a timeout, and reports failures as TranslationError with the HTTP s
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+import time
 from typing import Any, ClassVar
 
 import httpx
 
 from snn_feed.config import TranslateSettings
+from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import TranslationError
-from snn_feed.translation.engines import Engine
+from snn_feed.translation.engines import MAX_ANSWER_BYTES, Engine, unreachable_host
 
 
 class HttpEngine(Engine):
@@ -26,25 +29,33 @@ class HttpEngine(Engine):
         self.client = httpx.Client(timeout=settings.timeout_seconds, transport=transport)
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+        seconds = self.settings.timeout_seconds
         try:
-            response = self.client.request(method, self.base + path, **kwargs)
-        except httpx.TimeoutException as err:
-            raise TranslationError(
-                f"{self.name}: no answer within {self.settings.timeout_seconds:g} s",
-                engine=self.name,
-            ) from err
-        except httpx.HTTPError as err:
-            raise TranslationError(f"{self.name}: unavailable ({type(err).__name__})",
+            status, body = within(seconds, lambda: self._request(method, path, **kwargs),
+                                  name=self.name)  # fmt: skip
+        except (httpx.TimeoutException, DeadlineExceeded) as err:
+            raise TranslationError(f"{self.name}: no answer within {seconds:g} s",
                                    engine=self.name) from err  # fmt: skip
-        if response.status_code != 200:
+        except AnswerTooLarge as err:
+            raise TranslationError(f"{self.name}: bad answer: {err}", engine=self.name) from err
+        except httpx.HTTPError as err:
+            raise TranslationError(f"{self.name}: {unreachable_host(self.base, err)}",
+                                   engine=self.name) from err  # fmt: skip
+        if status != 200:
             raise TranslationError(
-                f"{self.name}: {_kind(response.status_code)} (HTTP {response.status_code})",
-                engine=self.name, status=response.status_code,
-            )  # fmt: skip
+                f"{self.name}: {_kind(status)} (HTTP {status})", engine=self.name, status=status
+            )
         try:
-            return response.json()
-        except ValueError as err:
+            return json.loads(body)
+        except ValueError as err:  # not JSON, or not UTF-8
             raise TranslationError(f"{self.name}: bad answer: not JSON", engine=self.name) from err
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> tuple[int, bytes]:
+        """Status and body of one request, read whole before the deadline and within the cap."""
+        deadline = time.monotonic() + self.settings.timeout_seconds
+        with self.client.stream(method, self.base + path, **kwargs) as response:
+            body = read_capped(response.iter_bytes(), limit=MAX_ANSWER_BYTES, deadline=deadline)
+        return response.status_code, body
 
 
 def _kind(status: int) -> str:

@@ -1,8 +1,8 @@
 """Text a translator must not touch: LaTeX math, URLs, arXiv ids and code identifiers.
 
 Before translation each such span becomes a numbered token (⟦0⟧, ⟦1⟧, ...) that engines pass
-through; afterwards the tokens are put back. A translation that lost or invented a token is
-not a translation of this text, and is refused. Pure functions.
+through; afterwards the tokens are put back. A translation that lost, invented or reordered a
+token is not a translation of this text, and is refused. Pure functions.
 """
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ def restore(translated: str, spans: list[str], engine: str) -> str:
     if sorted(seen) != list(range(len(spans))):
         raise TranslationError(
             f"{engine}: bad answer: protected text (math, URLs, ids) was lost or altered",
+            engine=engine,
+        )
+    if seen != sorted(seen):
+        # Engines keep placeholders in order; one that moved them may have put a URL or a
+        # formula against the wrong claim, so the answer is refused (the next engine tries).
+        raise TranslationError(
+            f"{engine}: bad answer: protected text (math, URLs, ids) came back out of order",
             engine=engine,
         )
     return _TOKEN.sub(lambda m: spans[int(m.group(1))], translated)
