@@ -20,6 +20,7 @@ from snn_feed.errors import ExitStatus, SnnFeedError
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
+    from snn_feed.journal.gitrepo import Commit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,8 +164,9 @@ def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     """Show the last run, the next one, paper counts and the last commit.
 
     Exits 1 when no sync has succeeded yet, the last run failed, the last success is older
-    than [status] max_age_hours, or a paper has waited longer than [status] max_pending_hours
-    for its translation: usable as a Docker health check or a probe.
+    than [status] max_age_hours, a paper has waited longer than [status] max_pending_hours
+    for its translation, or (with [git] push) a commit older than [status] max_age_hours is
+    not on the remote yet: usable as a Docker health check or a probe.
     """
     import json
     from datetime import UTC
@@ -174,7 +176,7 @@ def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
 
     store = open_store(settings.database_url, create=False)
     try:
-        result = report(store, settings, datetime.now(UTC))
+        result = report(store, settings, datetime.now(UTC), unpushed(settings))
         scores = month_scores(store, settings, month.strftime("%Y-%m")) if month else None
     finally:
         store.engine.dispose()
@@ -187,6 +189,15 @@ def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
         for line in result.lines() + (scores.lines() if scores else []):
             click.echo(line)
     sys.exit(0 if result.healthy else 1)
+
+
+def unpushed(settings: Settings) -> list[Commit]:
+    """The log's commits not on the remote yet, when the log is pushed (git only reads)."""
+    from snn_feed.journal.gitrepo import GitRepo
+
+    if not (settings.git.commit and settings.git.push):
+        return []
+    return GitRepo(settings.log_path, settings.git).unpushed()
 
 
 @cli.command(epilog="Example: snn-feed export --atom data/SNN_arxiv_daily/feed.atom --limit 100")

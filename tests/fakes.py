@@ -345,6 +345,14 @@ def _json(data: Any) -> Reply:
                  {"Content-Type": "application/json"})  # fmt: skip
 
 
+class FakeGitHost(_Server):
+    """A git host over smart HTTP that refuses every credential (HTTP 401, as GitHub answers
+    a revoked token)."""
+
+    def answer(self, request: dict[str, Any]) -> Reply:
+        return Reply(401, b"", {"WWW-Authenticate": 'Basic realm="git"'})
+
+
 @contextmanager
 def running(server: _Server) -> Iterator[Any]:
     server.start()

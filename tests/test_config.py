@@ -212,3 +212,12 @@ def test_a_remote_that_git_would_read_as_an_option_is_refused(tmp_path: Path) ->
 def test_an_unknown_key_suggests_the_nearest_known_one(tmp_path: Path, toml: str, hint: str):
     message = error_of(tmp_path, toml)
     assert message.startswith("config: unknown key ") and hint in message
+
+
+@pytest.mark.parametrize(
+    "message",
+    ['"arxiv {date}\\u0000"', '"{count:99999999}"', '"{count:{count}}"', '"  "'],
+    ids=["nul-byte", "huge-width", "nested-width", "empty"],
+)
+def test_a_commit_message_git_cannot_take_is_refused_at_load(tmp_path: Path, message: str):
+    assert error_of(tmp_path, f"[git]\nmessage = {message}\n").startswith("config: git.message: ")

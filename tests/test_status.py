@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import git, run_cli
 
 from snn_feed.config import load_settings
 from snn_feed.records import Paper
@@ -125,3 +127,41 @@ def test_status_closes_the_database_it_opened(config: Path, store: Store) -> Non
     result = status(config)
     assert result.returncode == 0, result.stdout
     assert database_files() == ["db.sqlite3"]
+
+
+def test_commits_not_on_the_remote_are_shown_and_fail_status_when_old(
+    tmp_path: Path, log_repo: Path
+) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", str(remote))
+    git(log_repo, "remote", "add", "origin", str(remote))
+    git(log_repo, "push", "--quiet", "origin", "HEAD")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite3"}"\n'
+                      f'[log]\npath = "{log_repo / "README.md"}"\n[git]\npush = true\n'
+                      "[status]\nmax_age_hours = 26\n")  # fmt: skip
+    add_run(open_store(load_settings(config, environ={}).database_url), "done", 1)
+
+    def commit(hours_ago: float) -> str:
+        when = int((datetime.now(UTC) - timedelta(hours=hours_ago)).timestamp())
+        env_date = {"GIT_COMMITTER_DATE": f"{when} +0000"}
+        with (log_repo / "README.md").open("a") as f:
+            f.write("\n")
+        subprocess.run(["git", "-c", "user.name=O", "-c", "user.email=o@example.org", "commit",
+                        "--quiet", "-am", "by hand"], cwd=log_repo, check=True,
+                       env={**os.environ, **env_date})  # fmt: skip
+        return git(log_repo, "rev-parse", "HEAD").strip()
+
+    fresh = commit(2)
+    result = status(config)
+    assert result.returncode == 0, result.stdout
+    assert f"not on the remote yet: {fresh[:10]}" in result.stdout
+
+    git(log_repo, "reset", "--quiet", "--hard", "HEAD~1")
+    old = commit(30)
+    result = status(config)
+    assert result.returncode == 1
+    assert f"not on the remote yet: {old[:10]}" in result.stdout
+    assert "problem: 1 commit not on the remote yet, the oldest made 30 h ago" in result.stdout
+    data = json.loads(status(config, "--json").stdout)
+    assert [c["sha"] for c in data["unpushed"]] == [old]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -145,8 +147,8 @@ class GitSettings(_Section):
     commit: bool = Field(default=True, description="Commit the log after writing it.")
     push: bool = Field(
         default=False,
-        description="Push the commit to `remote` afterwards; if the remote moved on, rebase "
-        "onto it and push again (3 attempts).",
+        description="Push the commit to `remote` afterwards, and any commit an earlier sync "
+        "could not push; if the remote moved on, rebase onto it and push again (3 attempts).",
     )
     remote: str = Field(
         default="origin",
@@ -165,19 +167,15 @@ class GitSettings(_Section):
     )
     author_email: str = Field(default="snn-feed@localhost", description="Commit author's e-mail.")
     timeout_seconds: PositiveFloat = Field(
-        default=120.0, description="Deadline of each git command (a push may wait on the network)."
+        default=120.0,
+        description="Deadline of each git command (a push may wait on the network); git and "
+        "its hooks are then ended together.",
     )
 
     @field_validator("message")
     @classmethod
     def _template(cls, value: str) -> str:
-        try:
-            value.format(date="2000-01-01", count=1, papers="paper")
-        except (KeyError, IndexError, ValueError) as err:
-            raise ValueError(
-                f"bad template: only {{date}}, {{count}} and {{papers}} are known ({err})"
-            ) from err
-        return value
+        return _commit_message_template(value)
 
     @field_validator("remote")
     @classmethod
@@ -185,6 +183,44 @@ class GitSettings(_Section):
         if not value.strip() or value.startswith("-"):
             raise ValueError("must be a remote's name or URL (one starting with - is an option)")
         return value
+
+
+MESSAGE_FIELDS = ("date", "count", "papers")
+MESSAGE_MAX_BYTES = 10_000
+"""The longest commit message a template may make: git takes the message as one argument, and
+the system limits one argument's size (128 KiB on Linux)."""
+
+
+def _commit_message_template(value: str) -> str:
+    """Check `[git] message` at load so that git can take every message it makes: a width
+    (`{count:999999999}`) is checked before anything is rendered, as rendering would build the
+    huge string itself."""
+    known = f"only {{{'}, {'.join(MESSAGE_FIELDS[:-1])}}} and {{{MESSAGE_FIELDS[-1]}}} are known"
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value)
+                  if name is not None]  # fmt: skip
+    except ValueError as err:
+        raise ValueError(f"bad template: {known} ({err})") from err
+    for name, spec in fields:
+        if name not in MESSAGE_FIELDS:
+            raise ValueError(f"bad template: {known} (not {{{name}}})")
+        if "{" in (spec or ""):
+            raise ValueError(f"bad template: the format of {{{name}}} cannot hold another field")
+        width = max((int(n) for n in re.findall(r"\d+", spec or "")), default=0)
+        if width > MESSAGE_MAX_BYTES:
+            raise ValueError(f"{{{name}:{spec}}} would make a message longer than git takes")
+    try:
+        # The largest count a run could plausibly add, for the longest message.
+        rendered = value.format(date="2000-01-01", count=10**6, papers="papers")
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(f"bad template: {known} ({err})") from err
+    if "\0" in rendered:
+        raise ValueError("a NUL byte: git cannot take one in a commit message")
+    if not rendered.strip():
+        raise ValueError("empty: git refuses an empty commit message")
+    if len(rendered.encode("utf-8", errors="surrogateescape")) > MESSAGE_MAX_BYTES:
+        raise ValueError(f"makes a message of more than {MESSAGE_MAX_BYTES} bytes")
+    return value
 
 
 class ExportSettings(_Section):

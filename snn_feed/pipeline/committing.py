@@ -18,6 +18,7 @@ def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
     """A new log gets its own repository; an existing log must already be in one."""
     if git is None:
         return
+    git.recover()  # first: what a killed run of ours left is not a person's doing
     if git.is_repository():
         git.check_state()
         return
@@ -38,9 +39,34 @@ def commit(
     today: date,
     message: str | None = None,
 ) -> str | None:
-    """Commit the written papers; return the commit, or None when there was nothing to do.
-    `message` (default `[git] message`) gets `{date}`, `{count}` (the entries added) and
-    `{papers}` (`paper` or `papers`, to agree with the count)."""
+    """Commit the written papers, then push (`[git] push`) whatever the remote lacks, even
+    when nothing was new: a commit an earlier sync could not push is pushed now. Return the
+    commit as it is on the branch (after a rebase, the new one), or None when there was
+    nothing to commit. `message` (default `[git] message`) gets `{date}`, `{count}` (the
+    entries added) and `{papers}` (`paper` or `papers`, to agree with the count)."""
+    sha = _commit_written(store, git, settings, log_path, guard, today, message)
+    if settings.push and git.needs_push():
+        try:
+            git.push()
+        finally:
+            # Recorded even when a later attempt fails: the old commits are gone from the branch.
+            if git.rewritten:
+                store.papers.replace_commits(git.rewritten)
+                store.runs.replace_commits(git.rewritten)
+        if sha is not None:
+            sha = git.rewritten.get(sha, sha)
+    return sha
+
+
+def _commit_written(
+    store: Store,
+    git: GitRepo,
+    settings: GitSettings,
+    log_path: Path,
+    guard: LogGuard,
+    today: date,
+    message: str | None,
+) -> str | None:
     rows = store.papers.in_state(PaperState.WRITTEN)
     if not rows or not log_path.exists():
         return None
@@ -61,6 +87,4 @@ def commit(
     )
     sha = git.commit_log(text)
     store.papers.mark_committed(ids, sha)
-    if settings.push:
-        git.push()
     return sha

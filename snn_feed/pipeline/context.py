@@ -117,7 +117,7 @@ def open_seams(
                 store,
                 client or PoliteClient(settings.arxiv, sleep=sleep),
                 translator or make_translator(settings.translate, cooldowns=store.cooldowns),
-                GitRepo(settings.log_path, settings.git)
+                GitRepo(settings.log_path, settings.git, record=git_record(lock_path))
                 if settings.git.commit and commit and not dry_run
                 else None,
                 rss=feed_client,
@@ -130,6 +130,12 @@ def open_seams(
         if rss is None and feed_client is not None:
             feed_client.close()
         lock.release()
+
+
+def git_record(lock_path: Path) -> Path:
+    """Where the git command running is written down: beside the lock, whose holder alone
+    runs git, so that a record found on taking the lock is from a run that was killed."""
+    return lock_path.with_name(lock_path.name + ".git.json")
 
 
 def rss_client(r: RssSettings, sleep: Callable[[float], None]) -> RssClient:

@@ -1,18 +1,21 @@
 """`snn-feed status`: is the feed healthy? For people, health checks and monitoring probes.
 
 Unhealthy (non-zero exit) when no sync has succeeded yet, when the last finished run failed,
-or when the last success is older than `[status] max_age_hours`. A run of days with arXiv
+when the last success is older than `[status] max_age_hours`, or (with `[git] push`) when a
+commit older than that is not on the remote yet. A run of days with arXiv
 announcements but no paper found at all is only a warning: it may be a quiet week, or a
 query that no longer matches anything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from snn_feed.config import Settings
+from snn_feed.journal.gitrepo import Commit
 from snn_feed.service.schedule import fire_times, make_trigger, next_run
 from snn_feed.store import PaperState, Run, Store
 
@@ -27,6 +30,8 @@ class Report:
     next_run: str | None = None
     papers: dict[str, int] = field(default_factory=dict)
     last_commit: dict[str, Any] | None = None
+    unpushed: list[dict[str, str]] = field(default_factory=list)
+    """With `[git] push`: the commits not on the remote yet, oldest first."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,6 +60,7 @@ class Report:
         )
         c = self.last_commit
         out.append(f"last commit: {c['sha'][:10]} at {c['at']}" if c else "last commit: none")
+        out += [f"not on the remote yet: {u['sha'][:10]} at {u['at']}" for u in self.unpushed]
         return out
 
 
@@ -149,8 +155,11 @@ def _run_dict(run: Run) -> dict[str, Any]:
     }
 
 
-def report(store: Store, settings: Settings, now: datetime) -> Report:
-    """The health of the feed at `now`, from the recorded runs and papers."""
+def report(
+    store: Store, settings: Settings, now: datetime, unpushed: Sequence[Commit] = ()
+) -> Report:
+    """The health of the feed at `now`, from the recorded runs and papers, and the commits of
+    the log's repository that are not on the remote (read by the caller)."""
     runs = store.runs.recent(limit=20)
     finished = [r for r in runs if r.finished_at is not None]
     success = store.runs.last_success()
@@ -165,6 +174,13 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
         if age > timedelta(hours=limit):
             hours = age.total_seconds() / 3600
             problems.append(f"last successful sync was {hours:.0f} h ago (limit {limit:g} h)")
+    if unpushed and now - unpushed[0].at > timedelta(hours=settings.status.max_age_hours):
+        hours = (now - unpushed[0].at).total_seconds() / 3600
+        problems.append(
+            f"{len(unpushed)} commit{'s' * (len(unpushed) != 1)} not on the remote yet, the "
+            f"oldest made {hours:.0f} h ago (limit {settings.status.max_age_hours:g} h); the "
+            "next sync pushes them"
+        )
     # An interrupted run (a restart) is not a failure: the next start catches up.
     if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
@@ -215,4 +231,5 @@ def report(store: Store, settings: Settings, now: datetime) -> Report:
         }
         if commit and commit.commit_sha
         else None,
+        unpushed=[{"sha": c.sha, "at": c.at.isoformat(timespec="seconds")} for c in unpushed],
     )

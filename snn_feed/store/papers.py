@@ -220,6 +220,12 @@ class Papers(Repository):
             state=PaperState.COMMITTED, committed_at=now(), commit_sha=sha,
         )  # fmt: skip
 
+    def replace_commits(self, rewritten: dict[str, str]) -> None:
+        """Papers committed in a commit a rebase replaced are in the one on the branch now."""
+        with self.session() as s, s.begin():
+            for old, new in rewritten.items():
+                s.execute(update(PaperRow).where(PaperRow.commit_sha == old).values(commit_sha=new))
+
     def needing_code_link(self) -> list[str]:
         """Papers not yet in the log that have no code link and were never looked up for one,
         oldest first: a link found for a paper already written would have to rewrite the log,

@@ -43,6 +43,12 @@ class Runs(Repository):
                 .values(outcome=outcome, finished_at=now(), **values)
             )
 
+    def replace_commits(self, rewritten: dict[str, str]) -> None:
+        """Runs that recorded a commit a rebase replaced now record the one on the branch."""
+        with self.session() as s, s.begin():
+            for old, new in rewritten.items():
+                s.execute(update(SyncRun).where(SyncRun.commit_sha == old).values(commit_sha=new))
+
     def recent(self, *, since: datetime | None = None, limit: int | None = None) -> list[Run]:
         """Runs, newest first."""
         with self.session() as s:
