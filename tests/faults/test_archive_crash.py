@@ -186,3 +186,29 @@ def test_restore_killed_at_every_step_then_run_again_gives_back_the_identical_lo
         if status == 0:
             break
     assert step > 4, f"only {step - 1} steps seen: the kill hook saw nothing of the restore"
+
+
+def test_a_sync_after_a_killed_archive_finishes_it_before_writing(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
+) -> None:
+    scene = _scene(tmp_path, fake_arxiv, fake_translator)
+    original = (scene.repo / "README.md").read_bytes()
+    papers = _entries(scene.repo)
+    head = git(scene.repo, "rev-parse", "HEAD").strip()
+    # killed with one archive file written and the log not yet shortened
+    step = 1
+    while not (scene.repo / "archive" / "2019.md").exists():
+        step += 1
+        assert scene.killed_run("archive", "--keep-months", "2", step=step) != 0
+        assert step < 10, "no step wrote the first archive file"
+    assert (scene.repo / "README.md").read_bytes() == original
+
+    fake_arxiv.entries = [*fake_arxiv.entries, *snn_entries(1, utc_now(), offset=90)]
+    synced = run_cli("sync", "--config", str(scene.config))
+    assert synced.returncode == 0, synced.stderr
+    assert "written 1" in synced.stdout
+    assert (scene.repo / "README.md").read_bytes().count(b"\n## 20") == 2
+    after = _entries(scene.repo)
+    assert len(after) == len(papers) + 1 and set(papers) <= set(after)
+    assert git(scene.repo, "rev-list", "--count", f"{head}..HEAD").strip() == "2"
+    assert git(scene.repo, "status", "--porcelain", "--ignored").strip() == ""
