@@ -361,13 +361,13 @@ def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None
     with open_seams(settings) as seams:
         guard = seams.guard()
         if restore:
-            years = restore_archive(seams.log_path, guard, seams.git)
+            years = restore_archive(seams.store, seams.log_path, guard, seams.git)
             click.echo(f"archive: restored {', '.join(map(str, years)) or 'nothing'}")
             return
         keep = keep_months or settings.log.keep_months
         if not keep:
             raise click.UsageError("give --keep-months N or set [log] keep_months")
-        years = archive_old_months(seams.log_path, keep, guard, seams.git)
+        years = archive_old_months(seams.store, seams.log_path, keep, guard, seams.git)
         moved = ", ".join(map(str, years))
         click.echo(f"archive: months moved to {moved}" if years else "archive: nothing to move")
 

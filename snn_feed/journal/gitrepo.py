@@ -154,7 +154,14 @@ class GitRepo:
         name, email = self.settings.author_name, self.settings.author_email
         identity = self._identity()
         paths = [str(p) for p in files]
-        self._git("add", "--all", "--", *paths)
+        # A removed file may already be staged as removed (by a run killed before its
+        # commit): `git add` refuses a path that is neither on disk nor in the index.
+        present = [str(p) for p in files if p.exists()]
+        removed = [str(p) for p in files if not p.exists()]
+        if present:
+            self._git("add", "--all", "--", *present)
+        if removed:
+            self._git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *removed)
         self._git(
             *identity, "commit", "--quiet",
             f"--author={name} <{email}>", "-m", message, "--only", "--", *paths,

@@ -6,6 +6,7 @@ relative to each other.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import tempfile
@@ -102,6 +103,18 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
+_TMP = ".tmp"
+
+
+def remove_stale_temps(path: Path) -> None:
+    """Remove what a process killed inside `write_atomic(path)` left: its temp file. Only
+    under the lock every writer of `path` holds, where no other write can be under way."""
+    if path.parent.is_dir():
+        for tmp in path.parent.glob(f".{glob.escape(path.name)}.*{_TMP}"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
 def write_atomic(path: Path, text: str | bytes, *, what: str = "the log") -> None:
     """Replace `path` with `text` all at once: a crash leaves the old file or the new one.
 
@@ -112,7 +125,7 @@ def write_atomic(path: Path, text: str | bytes, *, what: str = "the log") -> Non
     tmp_name = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TMP, dir=folder)
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(data)
             tmp.flush()

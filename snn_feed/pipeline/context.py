@@ -6,6 +6,7 @@ Every command that changes the log (sync, backfill, import, retranslate, archive
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from snn_feed.config import RssSettings, Settings
 from snn_feed.errors import BusyError, Interrupted
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.journal.paths import safe_log_path
+from snn_feed.pipeline import changes
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.selection import Selection
 from snn_feed.pipeline.translating import Translating
@@ -28,6 +30,8 @@ from snn_feed.store import Store, open_store
 from snn_feed.translation.chain import make_translator
 from snn_feed.translation.engines import Translator
 from snn_feed.translation.glossary import Glossary
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -112,7 +116,7 @@ def open_seams(
     try:
         store = open_store(settings.database_url, create=not dry_run)
         try:
-            yield Seams(
+            seams = Seams(
                 settings,
                 store,
                 client or PoliteClient(settings.arxiv, sleep=sleep),
@@ -124,6 +128,9 @@ def open_seams(
                 clock=clock,
                 should_stop=should_stop,
             )
+            if not dry_run:
+                finish_interrupted(seams)
+            yield seams
         finally:
             store.engine.dispose()
     finally:
@@ -136,6 +143,21 @@ def git_record(lock_path: Path) -> Path:
     """Where the git command running is written down: beside the lock, whose holder alone
     runs git, so that a record found on taking the lock is from a run that was killed."""
     return lock_path.with_name(lock_path.name + ".git.json")
+
+
+def finish_interrupted(seams: Seams) -> None:
+    """Finish an archive or restore that a killed run left half done, before anything else
+    reads or writes the log. It is committed as the killed command would have, even by a
+    command that does not commit: the step was begun by one that does."""
+    settings = seams.settings
+    git = seams.git or (
+        GitRepo(settings.log_path, settings.git, record=git_record(settings.lock_path))
+        if settings.git.commit
+        else None
+    )
+    message = changes.finish(seams.store, seams.log_path, git)
+    if message is not None:
+        log.warning("finished what a killed run had begun: %s", message)
 
 
 def rss_client(r: RssSettings, sleep: Callable[[float], None]) -> RssClient:

@@ -108,8 +108,8 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
             summary.commit = committing.commit(store, seams.git, settings.git, seams.log_path,
                                                guard, seams.today().date())  # fmt: skip
         if settings.log.keep_months and (seams.git is None or options.commit):
-            archiving.archive_old_months(seams.log_path, settings.log.keep_months, guard,
-                                         seams.git)  # fmt: skip
+            archiving.archive_old_months(store, seams.log_path, settings.log.keep_months,
+                                         guard, seams.git)  # fmt: skip
         if fetch_errors:
             # Every source that failed, and what the run did meanwhile (papers from the other
             # source or from earlier pages may well be logged and committed).

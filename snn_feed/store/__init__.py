@@ -14,12 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from snn_feed.store.engine import make_engine
 from snn_feed.store.imported import ImportedEntries
-from snn_feed.store.ledgers import Cooldowns, FeedChecks, FetchedWindows, LogHashes, Translations
+from snn_feed.store.ledgers import (
+    Cooldowns,
+    FeedChecks,
+    FetchedWindows,
+    LogHashes,
+    PendingChanges,
+    Translations,
+)
 from snn_feed.store.papers import Papers
 from snn_feed.store.records import (
     FeedCheck,
     ImportedEntry,
     PaperState,
+    PendingChange,
     Placement,
     Run,
     StoredPaper,
@@ -28,8 +36,8 @@ from snn_feed.store.reports import PaperReports
 from snn_feed.store.runs import Runs
 
 __all__ = [
-    "FeedCheck", "ImportedEntry", "PaperState", "Placement", "Run", "Store", "StoredPaper",
-    "make_engine", "open_store",
+    "FeedCheck", "ImportedEntry", "PaperState", "PendingChange", "Placement", "Run", "Store",
+    "StoredPaper", "make_engine", "open_store",
 ]  # fmt: skip
 
 
@@ -70,6 +78,7 @@ class Store:
         self.windows = FetchedWindows(engine, sessions)
         self.feeds = FeedChecks(engine, sessions)
         self.log_hashes = LogHashes(engine, sessions)
+        self.pending = PendingChanges(engine, sessions)
 
     def session(self) -> Session:
         """A session on the tables themselves: for migrations' and tests' set-up only."""

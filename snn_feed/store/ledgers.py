@@ -1,21 +1,22 @@
 """The caches and ledgers: translations already paid for, engines resting after a rate limit,
-backfill windows fetched, the announcement feed's validators, and the hash of what snn-feed
-last wrote to each log."""
+backfill windows fetched, the announcement feed's validators, the hash of what snn-feed
+last wrote to each log, and the files of a log a step has begun to change."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from snn_feed.store.base import Repository, now, record
-from snn_feed.store.records import FeedCheck
+from snn_feed.store.records import FeedCheck, PendingChange
 from snn_feed.store.tables import (
     EngineCooldown,
     FeedCheckRow,
     FetchedWindow,
     LogState,
+    PendingChangeRow,
     TranslationRow,
 )
 
@@ -123,3 +124,41 @@ class LogHashes(Repository):
         the two leaves a file that is either unchanged or recognisably ours)."""
         with self.session() as s, s.begin():
             s.merge(LogState(path=path, sha256=sha256, written_at=now()))
+
+
+class PendingChanges(Repository):
+    """Steps that change several files of a log at once, recorded before the first write and
+    cleared after the commit: what a crash in between leaves for the next run to finish."""
+
+    def record(
+        self, log_path: str, message: str, changes: Sequence[PendingChange], log_sha256: str
+    ) -> None:
+        """Record the step, and the log's new hash with it (one transaction: the log is
+        recognised as snn-feed's own work from its first write on)."""
+        with self.session() as s, s.begin():
+            s.execute(delete(PendingChangeRow).where(PendingChangeRow.log_path == log_path))
+            stamp = now()
+            s.add_all(
+                PendingChangeRow(
+                    log_path=log_path, position=n, path=c.path, before_sha256=c.before_sha256,
+                    data=c.data, message=message, recorded_at=stamp,
+                )
+                for n, c in enumerate(changes)
+            )  # fmt: skip
+            s.merge(LogState(path=log_path, sha256=log_sha256, written_at=stamp))
+
+    def pending(self, log_path: str) -> tuple[str, list[PendingChange]] | None:
+        """The unfinished step's commit message and files, in the order they are written."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(PendingChangeRow)
+                .where(PendingChangeRow.log_path == log_path)
+                .order_by(PendingChangeRow.position)
+            ).all()
+            if not rows:
+                return None
+            return rows[0].message, [record(PendingChange, row) for row in rows]
+
+    def done(self, log_path: str) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(PendingChangeRow).where(PendingChangeRow.log_path == log_path))

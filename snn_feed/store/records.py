@@ -110,3 +110,13 @@ class FeedCheck:
     announced: datetime | None
     items: int
     checked_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """One file of a recorded step that is not finished yet: what it becomes (`data`, or
+    removed when None), and the hash it had when the step began (None: it did not exist)."""
+
+    path: str
+    before_sha256: str | None
+    data: bytes | None

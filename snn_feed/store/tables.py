@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from snn_feed.store.engine import UTCDateTime
@@ -151,3 +151,20 @@ class LogState(Base):
     path: Mapped[str] = mapped_column(String(1024), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PendingChangeRow(Base):
+    """One file of a step that changes several files of a log together (an archive, a
+    restore), recorded before any of them is written: its bytes afterwards (none: removed)
+    and the hash it had before, so the next run finishes the step after a crash."""
+
+    __tablename__ = "pending_changes"
+
+    log_path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """The order the files are written in."""
+    path: Mapped[str] = mapped_column(Text)
+    before_sha256: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    message: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
