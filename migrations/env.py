@@ -18,6 +18,11 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only alter tables by copying them
         compare_type=True,
+        # Each migration and its revision in one transaction: a migration killed halfway leaves
+        # the revision before it. SQLite's DDL is transactional once snn-feed, not pysqlite,
+        # emits BEGIN (store.engine.ddl_transactions), which Alembic does not assume.
+        transaction_per_migration=True,
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()

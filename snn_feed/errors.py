@@ -64,6 +64,16 @@ class TranslationError(SnnFeedError):
         """HTTP status code, when the engine answered at all."""
 
 
+class DatabaseError(SnnFeedError):
+    """The database cannot be used as it is (a full disk, a read-only file system, a damaged
+    file, a newer schema, a missing table); the message says what to do, without SQL."""
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
+        """The database: its file, or its URL without the password."""
+
+
 class LogFileError(SnnFeedError):
     """The Markdown log cannot be read or written; the old file is left intact."""
 

@@ -119,14 +119,14 @@ def test_a_run_that_died_is_reported_once_the_next_start_notices(
 
 def test_status_closes_the_database_it_opened(config: Path, store: Store) -> None:
     # A health check runs every 30 s: each run closes its connection, so SQLite checkpoints
-    # and leaves no -wal/-shm files behind it.
+    # and leaves no -wal/-shm files behind it (db.sqlite3.lock is the migrations' lock file).
     add_run(store, "done", 2)
     store.engine.dispose()
     database_files = lambda: sorted(p.name for p in config.parent.glob("db.sqlite3*"))  # noqa: E731
-    assert database_files() == ["db.sqlite3"]
+    assert database_files() == ["db.sqlite3", "db.sqlite3.lock"]
     result = status(config)
     assert result.returncode == 0, result.stdout
-    assert database_files() == ["db.sqlite3"]
+    assert database_files() == ["db.sqlite3", "db.sqlite3.lock"]
 
 
 def test_commits_not_on_the_remote_are_shown_and_fail_status_when_old(

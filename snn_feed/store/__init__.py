@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from snn_feed.store.engine import make_engine
+from snn_feed.errors import DatabaseError
+from snn_feed.store.engine import explain_os, make_engine
 from snn_feed.store.imported import ImportedEntries
 from snn_feed.store.ledgers import (
     Cooldowns,
@@ -45,9 +46,12 @@ def open_store(url: str, *, create: bool = True) -> Store:
     """Open the database at `url`, migrated to the newest schema.
 
     With `create=False` a missing SQLite file is not created: an empty in-memory database
-    stands in for it (used by dry runs, which must leave no trace).
+    stands in for it (used by dry runs, which must leave no trace). Whatever is wrong with the
+    database (a full disk, a read-only file system, a damaged file, a newer schema, a missing
+    table) is a one-line `DatabaseError`, here or at the first statement that meets it.
     """
     from snn_feed.store import migrate
+    from snn_feed.store.tables import Base
 
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != "sqlite:///:memory:":
@@ -55,9 +59,17 @@ def open_store(url: str, *, create: bool = True) -> Store:
         if not create and not db_path.exists():
             url = "sqlite:///:memory:"
         else:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise DatabaseError(explain_os(err, str(db_path)), where=str(db_path)) from err
     engine = make_engine(url)
-    migrate.upgrade(engine)
+    try:
+        migrate.upgrade(engine)
+        migrate.check_tables(engine, Base.metadata.tables)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine)
 
 

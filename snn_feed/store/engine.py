@@ -1,12 +1,31 @@
 """Everything that depends on the database dialect: opening an engine (SQLite tuned for one
-writer and concurrent readers; PostgreSQL as given) and timestamps that read back in UTC."""
+writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the lock
+and the transactions migrations run in, and the one-line account of what went wrong."""
 
 from __future__ import annotations
 
+import errno
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.exc import DBAPIError
+
+from snn_feed.errors import BusyError, DatabaseError
+
+MIGRATION_LOCK_SECONDS = 300.0
+"""How long a command waits for another one's migration: migrations take seconds."""
+
+_BEGIN_OPTION = "snn_feed_begin"
+_PG_LOCK_KEY = 0x736E6E66  # "snnf": the advisory lock every snn-feed migration takes
+_NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(\w+)")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -27,16 +46,181 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with SQLite set up for one writer and concurrent readers."""
+    """An engine with SQLite set up for one writer and concurrent readers, whose database
+    errors arrive as one-line `DatabaseError`s (no SQL, no parameters)."""
     engine = create_engine(url)
+    where = describe(engine.url)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
+            # The wait first: several commands opening a new database at once all switch it to
+            # WAL, which needs a moment alone with the file.
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # Only on connections from `ddl_transactions`; the others keep pysqlite's own BEGIN.
+            if statement := connection.get_execution_options().get(_BEGIN_OPTION):
+                connection.exec_driver_sql(statement)
+
+    @event.listens_for(engine, "handle_error")
+    def _one_line(context: ExceptionContext) -> None:
+        original = context.original_exception
+        if isinstance(context.sqlalchemy_exception, DBAPIError):
+            raise DatabaseError(explain(original, where), where=where) from original
+        if isinstance(original, Exception) and context.sqlalchemy_exception is not None:
+            # A value the database layer refused (a bug of ours): its own message, not the
+            # statement and parameters SQLAlchemy wraps around it.
+            raise original
+
     return engine
+
+
+def ddl_transactions(connection: Connection) -> Connection:
+    """`connection` with every transaction a real one that DDL takes part in.
+
+    pysqlite begins a transaction only before INSERT, UPDATE or DELETE, so CREATE and ALTER
+    TABLE would each be committed on their own and a migration killed halfway would leave
+    tables without the revision that made them. Here pysqlite's handling is switched off and
+    each transaction starts with BEGIN IMMEDIATE (SQLAlchemy's documented recipe for
+    transactional DDL on SQLite; IMMEDIATE takes the write lock at once). PostgreSQL has
+    transactional DDL already."""
+    if connection.dialect.name != "sqlite":
+        return connection
+    return connection.execution_options(
+        isolation_level="AUTOCOMMIT", **{_BEGIN_OPTION: "BEGIN IMMEDIATE"}
+    )
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Held while migrating, so that commands started together on a new database migrate it
+    one after the other: a file lock beside an SQLite file, an advisory lock on PostgreSQL."""
+    path = sqlite_path(engine.url)
+    if path is not None:
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(f"{path}.lock", timeout=MIGRATION_LOCK_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise BusyError(
+                f"another snn-feed is migrating the database {path}; try again later"
+            ) from None
+        except OSError as err:
+            raise DatabaseError(explain_os(err, str(path)), where=str(path)) from err
+        try:
+            yield
+        finally:
+            lock.release()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY})
+                connection.commit()
+    else:
+        yield
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The file of an SQLite database (None for other databases and in-memory ones)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)  # type: ignore[arg-type]
+
+
+def describe(url: URL) -> str:
+    """How errors name the database: its file, or its URL without the password."""
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_path(url)
+        return str(path) if path is not None else "(in memory)"
+    return url.render_as_string(hide_password=True)
+
+
+def explain(error: BaseException, where: str) -> str:
+    """What is wrong with the database and what to do about it, in one line."""
+    code = getattr(error, "sqlite_errorname", None) or ""
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if code in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or state == "53100":
+        return _full(where)
+    if code.startswith("SQLITE_IOERR") and _no_room(where):
+        return _full(where)  # a write or sync refused by a full disk reads as an I/O error
+    if code.startswith("SQLITE_READONLY") or state == "25006":
+        return _read_only(where)
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or state.startswith("XX00"):
+        return (
+            f"the database {where} is damaged: {_integrity(where, message)}; restore the file "
+            "from a backup"
+        )
+    if (table := _NO_SUCH_TABLE.search(message)) or state == "42P01":
+        name = table.group(1) if table else "of snn-feed's"
+        return (
+            f"the database {where} has no table {name}: it was dropped or the file was edited; "
+            "restore the file from a backup"
+        )
+    if code == "SQLITE_CANTOPEN":
+        return (
+            f"cannot open the database {where}: its folder is missing, read-only or not "
+            "writable (SQLite needs to create files beside it)"
+        )
+    if code.startswith("SQLITE_BUSY"):
+        return f"the database {where} stayed locked by another program; try again later"
+    if code.startswith("SQLITE_IOERR"):
+        return f"cannot read or write the database {where} ({message}): check its disk"
+    return f"database error on {where}: {message}"
+
+
+def explain_os(error: OSError, where: str) -> str:
+    """The same, for a file snn-feed itself creates beside the database (its folder, a lock)."""
+    if error.errno == errno.ENOSPC:
+        return _full(where)
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return _read_only(where)
+    return f"cannot use the database {where}: {error.strerror or error}"
+
+
+def _no_room(where: str) -> bool:
+    """Whether the disk holding the database file has less than a megabyte free."""
+    try:
+        return shutil.disk_usage(Path(where).parent).free < 1 << 20
+    except OSError:
+        return False
+
+
+def _full(where: str) -> str:
+    return (
+        f"the disk holding the database {where} is full: free some space and run again "
+        "(what this run did not record is done by the next one)"
+    )
+
+
+def _read_only(where: str) -> str:
+    return (
+        f"cannot write the database {where}: its file system is read-only or the file is not "
+        "writable; remount it read-write or fix its permissions"
+    )
+
+
+def _integrity(where: str, message: str) -> str:
+    """SQLite's own check of the file, run again for the message: its first finding."""
+    path = Path(where)
+    if not path.is_file():
+        return message
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            finding = str(db.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.Error as err:
+        finding = str(err)
+    if finding == "ok":
+        return f"{message} (though SQLite's integrity check passes now)"
+    return f"SQLite's integrity check failed ({finding})"

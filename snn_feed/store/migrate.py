@@ -7,9 +7,14 @@ as `snn_feed/migrations` inside the wheel; this module finds whichever is there.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
+
+from snn_feed import __version__
+from snn_feed.errors import DatabaseError
+from snn_feed.store.engine import ddl_transactions, describe, migration_lock
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # snn_feed/, not snn_feed/store/
 _ASSIGNMENT = re.compile(
@@ -26,19 +31,57 @@ def migrations_dir() -> Path:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every migration up to `revision` (idempotent: nothing to do is a no-op)."""
+    """Apply every migration up to `revision` (idempotent: nothing to do is a no-op).
+
+    Under the migration lock, and each migration in a transaction of its own together with
+    its revision: a migration killed or failing halfway leaves the revision before it, and a
+    command that waited for another's migration finds nothing left to do."""
     # A database already at the head is opened without loading Alembic at all: importing and
     # configuring it costs more than every other start-up step of `snn-feed status`.
-    if revision == "head" and (head := scripted_head()) and current_revision(engine) == head:
+    head = scripted_head()
+    current = current_revision(engine)
+    if revision == "head" and head and current == head:
         return
+    _refuse_newer(engine, current, head)
     from alembic import command
     from alembic.config import Config
+    from alembic.util import CommandError
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with migration_lock(engine), engine.connect() as connection:
+        config.attributes["connection"] = ddl_transactions(connection)
+        try:
+            command.upgrade(config, revision)
+        except CommandError as err:  # a revision Alembic cannot place, when we could not either
+            where = describe(engine.url)
+            raise DatabaseError(f"cannot migrate the database {where}: {err}", where=where) from err
+
+
+def check_tables(engine: Engine, names: Iterable[str]) -> None:
+    """Fail in one line, before any work, when a table of the schema is missing (dropped by
+    hand, or a file edited): a run would otherwise stop halfway at its first use."""
+    with engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+    if missing := sorted(set(names) - present):
+        where = describe(engine.url)
+        raise DatabaseError(
+            f"the database {where} has no table {', '.join(missing)} although it is at revision "
+            f"{current_revision(engine)}: restore the file from a backup",
+            where=where,
+        )
+
+
+def _refuse_newer(engine: Engine, current: str | None, head: str | None) -> None:
+    """A database a newer snn-feed migrated: say so, rather than Alembic's "Can't locate"."""
+    if current is None or head is None or current in scripted_revisions():
+        return
+    where = describe(engine.url)
+    raise DatabaseError(
+        f"the database {where} is at revision {current}, newer than this snn-feed "
+        f"{__version__} knows (its newest is {head}): upgrade snn-feed",
+        where=where,
+    )
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -48,6 +91,16 @@ def current_revision(engine: Engine) -> str | None:
             return None
         # Alembic's own table, read directly; our history has no branches, so one row.
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def scripted_revisions() -> set[str]:
+    """Every revision the scripts define, read as `scripted_head` reads them."""
+    return {
+        found[1]
+        for script in (migrations_dir() / "versions").glob("*.py")
+        for found in _ASSIGNMENT.findall(script.read_text(encoding="utf-8"))
+        if found[0] == "revision" and found[1]
+    }
 
 
 def scripted_head() -> str | None:
