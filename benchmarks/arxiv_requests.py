@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from _common import arxiv_pages, corpus, page_limit, scratch, snn_feed, table
+from _common import arxiv_pages, corpus, git_repository, page_limit, scratch, snn_feed, table
 from fakes import FakeArxiv, FakeEntry, running, snn_entries, write_config
 
 HEADER = ["run", "papers", "page-size", "requests", "limit", "ratio", "queries", "repeated"]
@@ -24,7 +24,7 @@ def measure(name: str, entries: list[FakeEntry], page_size: int, *args: str) -> 
     with scratch() as work, running(FakeArxiv(entries)) as arxiv:
         config = write_config(
             work / "config.toml", arxiv_url=arxiv.url, translator_url=None,
-            log_path=work / "log" / "README.md", arxiv__page_size=page_size,
+            log_path=git_repository(work / "log", ""), arxiv__page_size=page_size,
             arxiv__backfill_page_size=page_size,
         )  # fmt: skip
         snn_feed(*args, "--no-commit", "--config", str(config))

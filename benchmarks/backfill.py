@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from _common import PER_MONTH, corpus, page_limit, scratch, snn_feed
+from _common import PER_MONTH, corpus, git_repository, page_limit, scratch, snn_feed
 from fakes import FakeArxiv, running, write_config
 
 PAGE_SIZE = 1000
@@ -24,7 +24,7 @@ def run(size: int) -> dict[str, float]:
     entries = corpus(size)
     last = entries[-1].published.date()
     with scratch() as work, running(FakeArxiv(entries)) as arxiv:
-        log = work / "log" / "README.md"
+        log = git_repository(work / "log", "")  # a log is started on purpose only
         config = write_config(
             work / "config.toml", arxiv_url=arxiv.url, translator_url=None, log_path=log,
             arxiv__page_size=PAGE_SIZE, arxiv__backfill_page_size=PAGE_SIZE,

@@ -16,7 +16,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from _common import Run, median, run_process, scratch, snn_feed, table
+from _common import Run, git_repository, median, run_process, scratch, snn_feed, table
 from fakes import FakeArxiv, running, snn_entries, write_config
 
 TARGET_SECONDS = 0.3
@@ -48,7 +48,7 @@ def main() -> None:
     snn = [*python, "-m", "snn_feed"]
     with scratch() as work, running(FakeArxiv(snn_entries(30, datetime.now(UTC)))) as arxiv:
         config = write_config(work / "config.toml", arxiv_url=arxiv.url, translator_url=None,
-                              log_path=work / "log" / "README.md")  # fmt: skip
+                              log_path=git_repository(work / "log", ""))  # fmt: skip
         snn_feed("sync", "--config", str(config))  # the database a health check finds
         rows = [
             row("python", timed([*python, "-c", "pass"], args.runs), target=False),

@@ -9,7 +9,8 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +35,29 @@ def _fail(message: str, status: int) -> None:
     sys.exit(status)
 
 
+@contextmanager
+def one_line_errors(verbose: bool) -> Iterator[None]:
+    """snn-feed's errors as one line and their exit status; a traceback only with --verbose."""
+    try:
+        yield
+    except SnnFeedError as err:
+        if verbose:
+            log.exception("failed")
+        _fail(str(err), err.exit_status)
+    except KeyboardInterrupt:
+        _fail("interrupted", ExitStatus.FAILED)
+    except click.ClickException:
+        raise  # click prints usage errors itself, with status 2
+    except BrokenPipeError:
+        # The reader went away (`snn-feed import | head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as err:  # a bug or an unforeseen failure: still one line by default
+        if verbose:
+            log.exception("unexpected error")
+        _fail(f"unexpected error: {type(err).__name__}: {err} (rerun with --verbose)", 1)
+
+
 def common_options(func: F) -> F:
     """--config and --verbose on every command, and one-line errors with exit statuses."""
 
@@ -51,7 +75,7 @@ def common_options(func: F) -> F:
         from snn_feed import logs
         from snn_feed.config import find_config_file, load_settings
 
-        try:
+        with one_line_errors(verbose):
             settings = load_settings(config_path)
             logs.setup(
                 verbose,
@@ -67,22 +91,6 @@ def common_options(func: F) -> F:
                     settings.base_dir / "data",
                 )
             return func(settings, **kwargs)
-        except SnnFeedError as err:
-            if verbose:
-                log.exception("failed")
-            _fail(str(err), err.exit_status)
-        except KeyboardInterrupt:
-            _fail("interrupted", ExitStatus.FAILED)
-        except click.ClickException:
-            raise  # click prints usage errors itself, with status 2
-        except BrokenPipeError:
-            # The reader went away (`snn-feed import | head`): not an error of ours.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(0)
-        except Exception as err:  # a bug or an unforeseen failure: still one line by default
-            if verbose:
-                log.exception("unexpected error")
-            _fail(f"unexpected error: {type(err).__name__}: {err} (rerun with --verbose)", 1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -94,6 +102,63 @@ def common_options(func: F) -> F:
 @click.version_option(__version__, prog_name="snn-feed")
 def cli() -> None:
     """Keep a spiking-neural-network arXiv reading log up to date, with Chinese abstracts."""
+
+
+@cli.command(
+    epilog="Example: snn-feed init --log ~/SNN_arxiv_daily --timezone Asia/Shanghai   "
+    "(then: snn-feed sync --dry-run)"
+)
+@click.option(
+    "--log", "log_path", metavar="PATH", default=None,
+    help="The log: an existing one to adopt (its file, or the folder of its repository, meaning "
+    "its README.md), or a new one to start, in a new or empty folder (default: "
+    "data/SNN_arxiv_daily/README.md beside the config file).",
+)  # fmt: skip
+@click.option(
+    "--config", "config_path", metavar="PATH", default=None,
+    help="The config file to write; never replaced (default: $SNN_FEED_CONFIG, then "
+    "./config.toml).",
+)  # fmt: skip
+@click.option("--timezone", metavar="ZONE", default=None,
+              help="[log] timezone, e.g. Asia/Shanghai (default: America/New_York).")  # fmt: skip
+@click.option("--no-resolve", is_flag=True,
+              help="Adopting: do not look up title-only entries on arXiv.")  # fmt: skip
+@click.option("-v", "--verbose", is_flag=True, help="Log details to stderr; show tracebacks.")
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="json: one JSON object per log line, for log collectors.",
+)  # fmt: skip
+def init(
+    log_path: str | None, config_path: str | None, timezone: str | None, no_resolve: bool,
+    verbose: bool, log_format: str,
+) -> None:  # fmt: skip
+    """Set up a log on purpose: write a config file naming it, then adopt it or start it.
+
+    An existing log (in a git repository) is adopted: its entries are imported, as by
+    `snn-feed import`, so none is ever added again. A missing one is started: its folder, a
+    git repository, the log's header, a first commit. Nothing is written when a check fails;
+    an existing config file is never replaced. Exit status: 0 done, 2 refused (the line says
+    why), 3 adopted but some titles could not be looked up (run `snn-feed import` later).
+    """
+    from pathlib import Path
+
+    from snn_feed import logs
+    from snn_feed.config import DEFAULT_LOG
+    from snn_feed.pipeline.init import init as set_up
+    from snn_feed.pipeline.init import target_config
+
+    with one_line_errors(verbose):
+        keys = [v for k, v in os.environ.items() if k.startswith("SNN_FEED_") and "KEY" in k]
+        logs.setup(verbose, json_lines=log_format == "json", secrets=keys)
+        config = target_config(config_path, os.environ)
+        log_file = Path(log_path).expanduser() if log_path else config.parent / DEFAULT_LOG
+        done = set_up(config, log_file, timezone=timezone, resolve=not no_resolve)
+        for line in done.lines(os.environ):
+            click.echo(line)
+        errors = done.report.errors if done.report else []
+        for error in errors:  # also where scripts look for failures, as after `import`
+            click.echo(f"snn-feed: {error}", err=True)
+        sys.exit(ExitStatus.PARTIAL if errors else ExitStatus.DONE)
 
 
 @cli.command(epilog="Example: snn-feed sync --dry-run   (then: snn-feed sync)")
@@ -120,6 +185,7 @@ def sync(
     """
     from snn_feed.pipeline.sync import SyncOptions, run_sync
 
+    _tell_new_log(settings, "sync (dry run)" if dry_run else "sync")
     options = SyncOptions(
         since=since.date() if since else None, commit=not no_commit, dry_run=dry_run,
         source=source,
@@ -137,6 +203,16 @@ def sync(
         )
     click.echo(f"{'sync (dry run)' if dry_run else 'sync'}: {result.summary.line()}")
     sys.exit(result.status)
+
+
+def _tell_new_log(settings: Settings, command: str) -> None:
+    """First, where the built-in log is, when this run may start it: without a config that
+    says so, a user could not know where their papers went."""
+    if settings.log_origin is None and not settings.log_path.exists():
+        click.echo(
+            f"{command}: the log is {settings.log_path}, new (built-in; for a log of your own: "
+            "snn-feed init)"
+        )
 
 
 @cli.command(epilog="Example: snn-feed serve --log-format json")
@@ -215,16 +291,16 @@ def export(settings: Settings, atom: str | None, limit: int | None) -> None:
     """
     from pathlib import Path
 
-    from snn_feed.service.export import feed_info, write_feed
+    from snn_feed.service.export import configured_feed, feed_info, write_feed
     from snn_feed.store import open_store
 
     if atom is None and settings.atom_path is None:
         raise click.UsageError("give --atom FILE or set [export] atom")
-    path = settings.atom_path if atom is None else None if atom == "-" else Path(atom)
+    path = configured_feed(settings) if atom is None else None if atom == "-" else Path(atom)
     store = open_store(settings.database_url, create=False)
     count = write_feed(store, path, feed_info(settings), limit=limit or settings.export.limit)
     if path is not None:
-        click.echo(f"export: {count} papers written to {path}")
+        click.echo(f"export: {count} papers written to {atom or settings.atom_path}")
 
 
 @cli.command("import", epilog="Example: snn-feed import ~/SNN_arxiv_daily/README.md")
@@ -240,20 +316,10 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
     """
     from pathlib import Path
 
-    from snn_feed.journal import logfile
-    from snn_feed.pipeline.context import open_seams
-    from snn_feed.pipeline.importer import import_log
-    from snn_feed.sources import api
+    from snn_feed.pipeline.importer import import_file
 
     path = Path(log_file) if log_file else settings.log_path
-    text = logfile.read_log(path)
-    with open_seams(settings, commit=False) as seams:
-        client = seams.client
-
-        def search(query: str) -> list:  # type: ignore[type-arg]
-            return api.search_titles(client, query)
-
-        report = import_log(text, seams.store, None if no_resolve else search)
+    report = import_file(settings, path, resolve=not no_resolve)
     for line in report.lines():
         click.echo(line)
     for error in report.errors:  # also where scripts and cron look for failures
@@ -294,6 +360,7 @@ def backfill(
         raise click.UsageError(
             f"--from {start.date()} is after --to {last}" + (" (today)" if last == today else "")
         )
+    _tell_new_log(settings, "backfill")
     arxiv = settings.arxiv.model_copy(update={"page_size": settings.arxiv.backfill_page_size})
     settings = settings.model_copy(update={"arxiv": arxiv})
     with open_seams(settings, commit=not no_commit) as seams, reporter() as progress:

@@ -392,16 +392,22 @@ def snn_entries(count: int, now: datetime, *, offset: int = 0) -> list[FakeEntry
 
 
 def write_config(
-    path: Path, *, arxiv_url: str, translator_url: str | None, log_path: Path, **extra: Any
+    path: Path,
+    *,
+    arxiv_url: str,
+    translator_url: str | None,
+    log_path: Path | None,
+    **extra: Any,
 ) -> Path:
-    """A config for tests: fake servers, no politeness delay, files under tmp."""
+    """A config for tests: fake servers, no politeness delay, files under tmp. `log_path`
+    None leaves `[log] path` unset: the built-in log beside the config, which a sync starts."""
     sections: dict[str, dict[str, Any]] = {
         "arxiv": {"api_url": arxiv_url, "delay_seconds": 0.0, "backoff_seconds": 0.01,
                   "timeout_seconds": 5.0, "retries": 1},
         "database": {"url": f"sqlite:///{path.parent / 'data' / 'feed.sqlite3'}"},
         "translate": {"backend": "google" if translator_url else "none", "retries": 0,
                       "timeout_seconds": 5.0, "rate_per_second": 1000.0},
-        "log": {"path": str(log_path)},
+        "log": {} if log_path is None else {"path": str(log_path)},
         # The announcement feeds only where a test serves them (rss__url=...).
         "sync": {"lock_file": str(path.parent / "data" / "sync.lock"), "source": "api"},
     }  # fmt: skip

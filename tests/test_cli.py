@@ -156,13 +156,16 @@ def test_no_commit_writes_the_log_and_the_next_sync_commits_it(env: Env) -> None
 
 
 def test_first_sync_creates_the_log_and_its_repository(env: Env) -> None:
-    log = env.tmp / "fresh" / "log" / "README.md"
+    # With [log] path unset: the built-in log beside the config, the only one a sync starts.
+    log = env.tmp / "fresh" / "data" / "SNN_arxiv_daily" / "README.md"
+    (env.tmp / "fresh").mkdir()
     config = write_config(
-        env.tmp / "fresh.toml", arxiv_url=env.arxiv.url,
-        translator_url=env.translator.base + "/m", log_path=log,
+        env.tmp / "fresh" / "config.toml", arxiv_url=env.arxiv.url,
+        translator_url=env.translator.base + "/m", log_path=None,
     )  # fmt: skip
     result = run_cli("sync", "--config", str(config))
     assert result.returncode == 0, result.stderr
+    assert str(log) in result.stdout.splitlines()[0]
     text = log.read_text()
     assert text.startswith("# SNN arXiv daily")
     items, _ = gfm.read(text)

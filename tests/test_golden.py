@@ -18,7 +18,7 @@ from conftest import write_config
 from fake_rss import FakeRss
 from fakes import FakeArxiv, FakeTranslator, Reply, fake_zh, running
 
-from snn_feed.config import load_settings
+from snn_feed.config import DEFAULT_LOG, load_settings
 from snn_feed.pipeline.sync import SyncOptions, run_sync
 
 pytestmark = pytest.mark.clock  # a sync: CI also runs it at hard instants, which must not matter
@@ -97,9 +97,10 @@ def _single_insertion(before: bytes, after: bytes) -> bool:
 def test_golden(folder: Path, tmp_path: Path) -> None:
     case = _case(folder)
     now: datetime = case["now"].astimezone(UTC)
-    log = tmp_path / "SNN_arxiv_daily" / "README.md"
     before_file = folder / "before.md"
     before = before_file.read_bytes() if before_file.is_file() else None
+    # A new log is the built-in one, the only log a sync starts by itself.
+    log = tmp_path / ("SNN_arxiv_daily/README.md" if before is not None else DEFAULT_LOG)
     if before is not None:
         log.parent.mkdir()
         log.write_bytes(before)
@@ -118,7 +119,7 @@ def test_golden(folder: Path, tmp_path: Path) -> None:
         base = server.base
         config = write_config(
             tmp_path / "config.toml", arxiv_url=base + "/api/query",
-            translator_url=translator.base + "/m", log_path=log,
+            translator_url=translator.base + "/m", log_path=log if before is not None else None,
             rss__url=base, rss__categories=["cs.NE"], rss__retries=0,
             rss__timeout_seconds=5.0, **_config_fragment(folder),
         )  # fmt: skip

@@ -14,6 +14,7 @@ import pytest
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
 
+from snn_feed.config import DEFAULT_LOG
 from snn_feed.journal.logfile import insert_entries
 from snn_feed.journal.logparse import normalize_title
 from snn_feed.journal.presence import Presence, entry_ids
@@ -110,8 +111,8 @@ def test_papers_written_to_another_log_reach_the_configured_one(setup: Setup) ->
     # their real one and syncs again: every paper arrives there too, each once.
     papers = snn_entries(5, utc_now())
     setup.arxiv.entries = papers
-    first = setup.tmp / "quick-start" / "README.md"
-    setup.run("sync", log_path=first)
+    first = setup.tmp / DEFAULT_LOG  # the built-in log, with [log] path unset
+    setup.run("sync", log_path=None)
     assert setup.logged(first) == {e.arxiv_id for e in papers}
 
     dry = setup.run("sync", "--dry-run")
@@ -182,7 +183,7 @@ def below_min_score(s: Setup) -> dict[str, Any]:
 def another_log(s: Setup) -> dict[str, Any]:
     papers = snn_entries(4, utc_now())
     s.arxiv.entries = papers[:3]
-    s.run("sync", log_path=s.tmp / "elsewhere" / "README.md")
+    s.run("sync", log_path=None)  # the built-in log, as the quick start's first sync
     s.arxiv.entries = papers
     return {}
 

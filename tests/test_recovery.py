@@ -107,6 +107,42 @@ def test_an_archive_folder_linked_out_of_the_repository_is_refused(
     assert env.log.read_bytes() == before
 
 
+def test_a_feed_folder_linked_out_of_the_log_repository_is_refused(
+    env: Env, tmp_path: Path
+) -> None:
+    # `[export] atom = "site/feed.atom"` in a clone whose `site` is a committed link elsewhere.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (env.repo / "site").symlink_to(elsewhere, target_is_directory=True)
+    head, before = env.head(), env.log.read_bytes()
+    result = env.sync(export__atom=str(env.repo / "site" / "feed.atom"))
+    assert result.returncode == 2, result.stderr
+    assert "[export] atom" in result.stderr and "leads out of its repository" in result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert env.head() == head and env.log.read_bytes() == before  # refused before any work
+    exported = run_cli("export", "--config", env.config(export__atom=str(env.repo / "site" /
+                                                                       "feed.atom")))  # fmt: skip
+    assert exported.returncode == 2 and "leads out of its repository" in exported.stderr
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_log_that_git_ignores_is_a_config_error_not_an_endless_partial_sync(env: Env) -> None:
+    assert env.sync().returncode == 0
+    env.arxiv.entries = snn_entries(2, utc_now(), offset=10)
+    (env.repo / ".gitignore").write_text("notes/\n*.md\n")
+    git(env.repo, "rm", "--cached", "--quiet", "README.md")  # untracked now, and ignored
+    git(env.repo, "add", ".gitignore")
+    git(env.repo, "commit", "--quiet", "-m", "ignore markdown")
+    head, before = env.head(), env.log.read_bytes()
+    for _ in range(2):
+        result = env.sync()
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert str(env.log) in result.stderr and ".gitignore:2:*.md" in result.stderr
+    assert env.head() == head and env.log.read_bytes() == before
+    status = run_cli("status", "--config", env.config())
+    assert status.returncode == 1, status.stdout  # unhealthy: the last run failed
+
+
 def test_someone_elses_edit_is_never_committed_even_with_nothing_new(env: Env) -> None:
     assert env.sync().returncode == 0
     head = env.head()

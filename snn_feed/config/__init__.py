@@ -26,7 +26,13 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from snn_feed.config.base import _Section
-from snn_feed.config.output import ExportSettings, GitSettings, LogSettings, TranslateSettings
+from snn_feed.config.output import (
+    DEFAULT_LOG,
+    ExportSettings,
+    GitSettings,
+    LogSettings,
+    TranslateSettings,
+)
 from snn_feed.config.papers import (
     DEFAULT_KEYWORDS,
     ArxivSettings,
@@ -44,9 +50,10 @@ from snn_feed.config.running import (
 from snn_feed.errors import ConfigError
 
 __all__ = [
-    "DEFAULT_KEYWORDS", "ArxivSettings", "DatabaseSettings", "ExportSettings", "FeedSettings",
-    "GitSettings", "LinksSettings", "LogSettings", "RssSettings", "ScheduleSettings",
-    "ScoreSettings", "Settings", "StatusSettings", "SyncSettings", "TranslateSettings",
+    "DEFAULT_KEYWORDS", "DEFAULT_LOG", "ArxivSettings", "DatabaseSettings", "ExportSettings",
+    "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "RssSettings",
+    "ScheduleSettings", "ScoreSettings", "Settings", "StatusSettings", "SyncSettings",
+    "TranslateSettings",
     "find_config_file", "load_settings",
 ]  # fmt: skip
 
@@ -71,6 +78,9 @@ class Settings(_Section):
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""
+    log_origin: str | None = Field(default=None, exclude=True)
+    """Where `[log] path` was set (the config file, or `$SNN_FEED_LOG__PATH`); None when it is
+    unset and the built-in log is used, the only log a sync may create."""
 
     def resolve(self, path: str) -> Path:
         """A configured path made absolute against the config file's folder."""
@@ -79,7 +89,7 @@ class Settings(_Section):
 
     @property
     def log_path(self) -> Path:
-        return self.resolve(self.log.path)
+        return self.resolve(self.log.path or DEFAULT_LOG)
 
     @property
     def atom_path(self) -> Path | None:
@@ -212,14 +222,21 @@ def load_settings(
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"config: {path} is not valid TOML: {err}") from err
     source = str(path) if path else "defaults"
-    if "base_dir" in data:
-        raise ConfigError(f"config: unknown key base_dir ({source})")
+    for private in ("base_dir", "log_origin"):
+        if private in data:
+            raise ConfigError(f"config: unknown key {private} ({source})")
     overrides = env_overrides(environ)
     merged = _merge(data, overrides)
     from_env = {(section, key) for section, values in overrides.items() for key in values}
     base_dir = path.resolve().parent if path else Path.cwd()
+    log_origin = (
+        f"${ENV_PREFIX}LOG__PATH" if ("log", "path") in from_env
+        else source if isinstance(data.get("log"), dict) and "path" in data["log"] else None
+    )  # fmt: skip
     try:
-        settings = Settings.model_validate({**merged, "base_dir": base_dir})
+        settings = Settings.model_validate(
+            {**merged, "base_dir": base_dir, "log_origin": log_origin}
+        )
     except ValidationError as err:
         raise ConfigError(_one_line(err, source, from_env)) from None
     _check_score_keywords(settings, source)

@@ -11,6 +11,10 @@ from pydantic import Field, field_validator
 from snn_feed.config.base import PositiveFloat, TimeZone, _Section
 from snn_feed.translation import glossary as _glossary
 
+DEFAULT_LOG = "data/SNN_arxiv_daily/README.md"
+"""The log when `[log] path` is unset, relative to the config file's folder: the only log a sync
+creates by itself, so that a typo in a configured path never starts a second one."""
+
 
 class TranslateSettings(_Section):
     """The translation of each new abstract into Chinese (the title stays in English). A paper
@@ -108,11 +112,13 @@ class TranslateSettings(_Section):
 class LogSettings(_Section):
     """The Markdown log that entries are appended to."""
 
-    path: str = Field(
-        default="data/SNN_arxiv_daily/README.md",
-        description="The log; created, with its own git repository, when it does not exist. To "
-        "continue an existing log, point this at the README of its repository, which must "
-        "already be a git repository (or set `[git] commit = false`).",
+    path: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The log, the README of its git repository; it must exist: `snn-feed init` "
+        "adopts an existing log or starts a new one, and sets this key. Unset: the built-in log "
+        f"`{DEFAULT_LOG}`, created with its own repository by the first sync.",
+        examples=["~/SNN_arxiv_daily/README.md"],
     )
     timezone: TimeZone = Field(
         default="America/New_York",

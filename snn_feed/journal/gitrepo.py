@@ -131,6 +131,14 @@ class GitRepo:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._git("init", "--quiet")
 
+    def ignore_rule(self, path: Path) -> str | None:
+        """The rule that makes git ignore `path` (`.gitignore:3:*.md`), or None when git would
+        commit it. A tracked file is never ignored, whatever the rules say."""
+        if self._git("check-ignore", "--quiet", "--", str(path), check=False).returncode != 0:
+            return None
+        found = self._git("check-ignore", "--verbose", "--", str(path), check=False).stdout
+        return found.partition("\t")[0].strip() or "an exclude rule"
+
     def log_changed(self) -> bool:
         """Whether the log differs from the last commit (or is not committed yet)."""
         return self.changed(self.log_path)

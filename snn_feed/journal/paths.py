@@ -32,14 +32,20 @@ def safe_log_path(configured: Path) -> Path:
 
     A link from outside a repository into it (a log path in the user's home pointing at the
     clone) is the user's own choice and is followed."""
+    return safe_config_path(configured, "[log] path")
+
+
+def safe_config_path(configured: Path, key: str) -> Path:
+    """A file the config (`key`) tells snn-feed to write, with links followed: refused when
+    that leaves the repository `configured` lies in, or lands inside a `.git` folder."""
     lexical = Path(os.path.abspath(configured))
     target = lexical.resolve()
     if ".git" in target.parts:
-        raise ConfigError(f"config: [log] path {configured} lies inside a .git folder")
+        raise ConfigError(f"config: {key} {configured} lies inside a .git folder")
     root = repository_root(lexical.parent)
     if root is not None and not _inside(target, root.resolve()):
         raise ConfigError(
-            f"config: [log] path {configured} leads out of its repository {root} "
+            f"config: {key} {configured} leads out of its repository {root} "
             f"(through a link to {target}); refusing to write there"
         )
     return target

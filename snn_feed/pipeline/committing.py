@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from snn_feed.config import GitSettings
-from snn_feed.errors import GitError
+from snn_feed.errors import ConfigError, GitError
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import read_presence
@@ -15,19 +15,32 @@ from snn_feed.store import PaperState, Store
 
 
 def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
-    """A new log gets its own repository; an existing log must already be in one."""
+    """A new log gets its own repository; an existing log must already be in one, and one
+    that git ignores could never be committed."""
     if git is None:
         return
     git.recover()  # first: what a killed run of ours left is not a person's doing
     if git.is_repository():
         git.check_state()
-        return
-    if log_path.exists():
+    elif log_path.exists():
         raise GitError(
             f"the log {log_path} is not in a git repository: run `git init` "
             "in its folder, or set [git] commit = false"
         )
-    git.init()
+    else:
+        git.init()
+    check_not_ignored(git, log_path)
+
+
+def check_not_ignored(git: GitRepo, log_path: Path) -> None:
+    """Refuse a log that its repository's ignore rules exclude: every sync would write it and
+    fail to commit it, forever."""
+    rule = git.ignore_rule(log_path)
+    if rule is not None:
+        raise ConfigError(
+            f"config: the log {log_path} is ignored by git (rule {rule}), so it can never be "
+            "committed: remove the rule, or set [git] commit = false"
+        )
 
 
 def commit(

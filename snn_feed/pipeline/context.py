@@ -17,9 +17,9 @@ from time import sleep as pause
 from zoneinfo import ZoneInfo
 
 from snn_feed.config import RssSettings, Settings
-from snn_feed.errors import BusyError, Interrupted
+from snn_feed.errors import BusyError, ConfigError, Interrupted
 from snn_feed.journal.gitrepo import GitRepo
-from snn_feed.journal.paths import safe_log_path
+from snn_feed.journal.paths import safe_config_path, safe_log_path
 from snn_feed.pipeline import changes
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.selection import Selection
@@ -61,6 +61,8 @@ class Seams:
 
     def __post_init__(self) -> None:
         self.log_path = safe_log_path(self.settings.log_path)
+        if self.settings.atom_path is not None:  # refused before the run, not after its commit
+            safe_config_path(self.settings.atom_path, "[export] atom")
         self.zone = ZoneInfo(self.settings.log.timezone)
 
     def safe_point(self) -> None:
@@ -102,6 +104,7 @@ def open_seams(
     (`announcements`) gets a client for it; a dry run creates no database."""
     from filelock import FileLock, Timeout
 
+    require_log(settings)
     lock_path = settings.lock_path
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds)
@@ -158,6 +161,19 @@ def finish_interrupted(seams: Seams) -> None:
     message = changes.finish(seams.store, seams.log_path, git)
     if message is not None:
         log.warning("finished what a killed run had begun: %s", message)
+
+
+def require_log(settings: Settings) -> None:
+    """A configured log must exist: a typo in `[log] path` (`READNE.md`) would otherwise start
+    a second log beside the real one. Only the built-in log, with `[log] path` unset, is
+    created by a sync; any other is started or adopted by `snn-feed init`."""
+    safe_log_path(settings.log_path)  # a path into .git or out of its repository is refused first
+    if settings.log_origin is None or settings.log_path.exists():
+        return
+    raise ConfigError(
+        f"config: [log] path {settings.log_path} does not exist (set in {settings.log_origin}): "
+        "correct the path, or run `snn-feed init` to adopt a log or start a new one"
+    )
 
 
 def rss_client(r: RssSettings, sleep: Callable[[float], None]) -> RssClient:

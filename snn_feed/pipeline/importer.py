@@ -11,11 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from snn_feed.config import Settings
 from snn_feed.errors import FetchError
+from snn_feed.journal import logfile
 from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_title, parse_log
+from snn_feed.pipeline.context import open_seams
 from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
+from snn_feed.sources import api
 from snn_feed.store import Store
 
 log = logging.getLogger(__name__)
@@ -100,6 +105,19 @@ def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportRep
         )  # fmt: skip
         report.new += int(added)
     return report
+
+
+def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> ImportReport:
+    """`snn-feed import`: read the log at `path` and record its entries, under the lock, looking
+    title-only entries up on arXiv unless `resolve` is false."""
+    text = logfile.read_log(path)
+    with open_seams(settings, commit=False) as seams:
+        client = seams.client
+
+        def search(query: str) -> list[Paper]:
+            return api.search_titles(client, query)
+
+        return import_log(text, seams.store, search if resolve else None)
 
 
 def _resolve(entry: Entry, search: TitleSearch) -> Paper | None:

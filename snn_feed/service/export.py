@@ -22,6 +22,7 @@ from feedgen.feed import FeedGenerator
 from snn_feed import __version__
 from snn_feed.errors import ExportError, LogFileError
 from snn_feed.journal import logfile
+from snn_feed.journal.paths import safe_config_path
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
@@ -155,9 +156,17 @@ def write_feed(store: Store, path: Path | None, info: FeedInfo, *, limit: int) -
     return len(rows)
 
 
-def export_atom(settings: Settings, store: Store) -> Path | None:
-    """Rewrite the feed at `[export] atom` (after a sync); None when no feed is configured."""
+def configured_feed(settings: Settings) -> Path | None:
+    """`[export] atom` with links followed (None when unset); refused when a link leads it out
+    of the repository it lies in (a log repository is often a clone others can change)."""
     path = settings.atom_path
+    return None if path is None else safe_config_path(path, "[export] atom")
+
+
+def export_atom(settings: Settings, store: Store) -> Path | None:
+    """Rewrite the feed at `[export] atom` (after a sync); None when no feed is configured.
+    A link that leads the file out of its repository is refused, as for the log."""
+    path = configured_feed(settings)
     if path is None:
         return None
     write_feed(store, path, feed_info(settings), limit=settings.export.limit)
