@@ -171,8 +171,10 @@ def test_a_translator_down_for_days_keeps_papers_pending_and_status_says_so(env:
     assert first.returncode == 3, first.stderr
     assert "pending 5" in first.stdout
     fresh = run_cli("status", "--config", env.config())
-    assert fresh.returncode == 0, fresh.stdout  # a day's outage is within the limit
+    # No engine answered at all: status fails at once, not after max_pending_hours.
+    assert fresh.returncode == 1, fresh.stdout
     assert "5 pending translation" in fresh.stdout
+    assert "problem: last run could not translate: google: " in fresh.stdout
 
     # Three days later, still down: nothing is ever logged untranslated, and status fails.
     db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")

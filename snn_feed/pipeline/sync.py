@@ -67,6 +67,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
     # Once the search API's window is read to its end, the next window starts there even if
     # this run fails later (the feed, translation or git): its papers are stored.
     searched = False
+    unusable: str | None = None  # why the translator could not be used at all, if so
     try:
         committing.prepare_repository(seams.git, seams.log_path)
         presence = read_presence(seams.log_path, store)  # no stage before writing changes it
@@ -101,6 +102,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         translated = seams.translating().run()
         summary.translated = translated.translated
         summary.messages += translated.failures
+        unusable = translated.unusable
         seams.safe_point()
         linking.find_code_links(store, settings.links, seams.safe_point)
         summary.written = writing.write(store, seams.log_path, settings.log, guard, seams.today())
@@ -134,6 +136,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         run_id, "partial" if summary.pending else "done", **_counts(summary),
         window_start=since if searched else None, window_end=until if searched else None,
         commit_sha=summary.commit,
+        error=f"could not translate: {unusable}" if unusable and summary.pending else None,
     )  # fmt: skip
     return SyncResult(summary, status)
 

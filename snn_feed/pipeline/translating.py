@@ -28,6 +28,19 @@ class Translated:
 
     translated: int = 0
     failures: list[str] = field(default_factory=list)
+    unusable: str | None = None
+    """Why the translator could not be used at all in this run, when that is so: a rejected
+    key, a spent quota, or every engine down while no paper was translated. `status` fails on
+    it at once (a paper's own unusable answer is not this: that paper alone waits)."""
+
+
+def engine_unusable(err: TranslationError) -> bool:
+    """An error that no retry of this run or the next will mend without someone acting: the
+    key is missing, wrong or not allowed, or the quota is spent."""
+    text = str(err).lower()
+    return err.status in (401, 403, 456) or any(
+        word in text for word in ("auth failed", "no api key", "quota", "(http 401)", "(http 403)")
+    )
 
 
 class Translating:
@@ -63,6 +76,9 @@ class Translating:
                                         cached.engine)  # fmt: skip
             done += 1
         failures: list[str] = []
+        unusable: str | None = None
+        engine_down = False
+        last_error = ""
         in_a_row = 0
 
         def enough() -> bool:
@@ -81,6 +97,10 @@ class Translating:
                 self.store.papers.record_translation_failure(arxiv_id, str(result))
                 failures.append(f"translation failed for {arxiv_id}: {result}")
                 in_a_row += 1
+                if unusable is None and engine_unusable(result):
+                    unusable = str(result)
+                engine_down = engine_down or "bad answer" not in str(result)
+                last_error = str(result)
                 continue
             in_a_row = 0
             self._remember(todo[arxiv_id], Translation(result, engine))
@@ -88,7 +108,9 @@ class Translating:
             done += 1
         if in_a_row >= ENGINE_FAILURES_BEFORE_GIVING_UP:
             log.info("%s keeps failing; the rest stay pending", self.translator.name)
-        return Translated(done, failures)
+        if unusable is None and engine_down and failures and done == 0:
+            unusable = last_error  # no engine answered at all: the translator is down
+        return Translated(done, failures, unusable)
 
     def again(self, rows: Iterable[StoredPaper], *, force: bool = False) -> tuple[int, list[str]]:
         """Translate `rows` again (from the cache unless `force`); (how many succeeded, error

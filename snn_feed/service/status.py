@@ -184,6 +184,10 @@ def report(
     # An interrupted run (a restart) is not a failure: the next start catches up.
     if finished and finished[0].outcome in ("failed", "crashed"):
         problems.append(f"last run {finished[0].outcome}: {finished[0].error or 'no detail'}")
+    elif finished and finished[0].outcome == "partial" and finished[0].error:
+        # The translator could not be used at all (a rejected key, a spent quota, every
+        # engine down): waiting out max_pending_hours would only hide it.
+        problems.append(f"last run {finished[0].error}")
 
     waiting, oldest, last_error = store.reports.waiting_for_translation()
     pending_limit = settings.status.max_pending_hours

@@ -60,10 +60,12 @@ class Runs(Repository):
             return [record(Run, r) for r in s.scalars(query)]
 
     def last_success(self) -> Run | None:
+        """The last run that did its whole job: nothing left waiting (a partial run, with a
+        paper not yet translated, is not one)."""
         with self.session() as s:
             query = (
                 select(SyncRun)
-                .where(SyncRun.outcome.in_(["done", "partial"]))
+                .where(SyncRun.outcome == "done")
                 .order_by(SyncRun.finished_at.desc())
                 .limit(1)
             )
