@@ -8,6 +8,7 @@ import csv
 import html
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -351,6 +352,13 @@ class FakeGitHost(_Server):
 
     def answer(self, request: dict[str, Any]) -> Reply:
         return Reply(401, b"", {"WWW-Authenticate": 'Basic realm="git"'})
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: a connection to it is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -6,14 +6,13 @@ its whole job."""
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import run_cli, snn_entries, utc_now, write_config
-from fakes import FakeArxiv, FakeTranslator, Reply
+from fakes import FakeArxiv, FakeTranslator, Reply, closed_port
 
 pytestmark = pytest.mark.clock  # papers are submitted in the hours before now
 
@@ -66,9 +65,7 @@ def test_a_translator_that_refuses_the_key_or_quota_fails_status_at_once(
 def test_a_translator_nobody_can_reach_fails_status_at_once_naming_its_host(
     tmp_path: Path, fake_arxiv: FakeArxiv, log_repo: Path
 ) -> None:
-    with socket.socket() as closed:  # a port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = closed_port()
     fake_arxiv.entries = snn_entries(2, utc_now())
     config = deepl_config(tmp_path, fake_arxiv, f"http://127.0.0.1:{port}", log_repo)
 

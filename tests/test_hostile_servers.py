@@ -16,7 +16,7 @@ import gfm
 import pytest
 from conftest import run_cli, snn_entries, utc_now, write_config
 from fake_rss import FakeRss, rss_fixture
-from fakes import FakeArxiv, FakeTranslator, Reply, atom_feed, fake_zh, running
+from fakes import FakeArxiv, FakeTranslator, Reply, atom_feed, closed_port, fake_zh, running
 
 from snn_feed.config import ArxivSettings, TranslateSettings
 from snn_feed.errors import FetchError, TranslationError
@@ -352,9 +352,7 @@ def test_a_name_that_does_not_resolve_is_said_once_not_retried(
 def test_an_unreachable_translator_is_one_short_line_naming_engine_and_host(
     tmp_path: Path, fake_arxiv: FakeArxiv, log_repo: Path
 ) -> None:
-    with socket.socket() as closed:  # a port nothing listens on
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
+    port = closed_port()
     fake_arxiv.entries = snn_entries(1, utc_now())
     config = write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
                           translator_url=f"http://127.0.0.1:{port}/m",
