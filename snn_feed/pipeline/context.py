@@ -6,6 +6,7 @@ Every command that changes the log (sync, backfill, import, retranslate, archive
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ from time import sleep as pause
 from zoneinfo import ZoneInfo
 
 from snn_feed.config import RssSettings, Settings
-from snn_feed.errors import BusyError, ConfigError, Interrupted
+from snn_feed.errors import BusyError, ConfigError, Interrupted, SnnFeedError
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.journal.paths import safe_config_path, safe_log_path
 from snn_feed.pipeline import changes
@@ -106,14 +107,16 @@ def open_seams(
 
     require_log(settings)
     lock_path = settings.lock_path
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds)
     try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise BusyError(
             f"another sync is running (lock {lock_path} held); try again later"
         ) from None
+    except OSError as err:  # a full disk, a read-only file system: say which, in one line
+        raise SnnFeedError(f"cannot take the lock {lock_path}: {lock_trouble(err)}") from None
     sleep = stoppable_sleep(should_stop)
     feed_client = rss or (rss_client(settings.rss, sleep) if announcements else None)
     try:
@@ -140,6 +143,15 @@ def open_seams(
         if rss is None and feed_client is not None:
             feed_client.close()
         lock.release()
+
+
+def lock_trouble(err: OSError) -> str:
+    if err.errno == errno.ENOSPC:
+        return "its disk is full; free some space and run again"
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ("its folder is read-only or not writable; remount it read-write, fix its "
+                "permissions, or set [sync] lock_file")  # fmt: skip
+    return err.strerror or str(err)
 
 
 def git_record(lock_path: Path) -> Path:

@@ -61,3 +61,19 @@ def test_a_read_only_log_is_a_clear_error(
     assert result.returncode == 1
     assert "cannot write the log" in result.stderr
     assert (repo / "README.md").read_bytes() == SEED_LOG.read_bytes()
+
+
+def test_a_lock_on_a_read_only_file_system_is_one_clear_line(
+    tmp_path: Path, small_disk: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator,
+    log_repo: Path,
+) -> None:  # fmt: skip
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    lock = small_disk / "run" / "sync.lock"
+    config = write_config(tmp_path / "c.toml", arxiv_url=fake_arxiv.url,
+                          translator_url=fake_translator.base + "/m",
+                          log_path=log_repo / "README.md", sync__lock_file=str(lock))  # fmt: skip
+    result = run_cli("sync", "--config", str(config))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert f"cannot take the lock {lock}" in line and "read-only" in line
+    assert "unexpected error" not in line
