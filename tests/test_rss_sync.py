@@ -219,3 +219,12 @@ def test_a_dry_run_with_one_source_failing_still_lists_what_the_other_found(env:
     assert "HTTP 503" in result.stderr
     listed = [line.split()[3] for line in result.stdout.splitlines() if line.startswith("would")]
     assert listed == [NEW[0]]
+
+
+def test_the_reference_says_an_api_mirror_still_polls_the_real_feed() -> None:
+    """A user pointing `[arxiv] api_url` at a mirror reads, where that key is documented, that
+    the announcement feed is read from `[rss] url` unless `[sync] source = "api"`."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+    section = docs.split("### `[arxiv] api_url`", 1)[1].split("\n### ", 1)[0]
+    assert "announcement feed is still read from" in section
+    assert "`[rss] url`" in section and "`[sync] source`" in section
