@@ -39,6 +39,17 @@ def _local_only(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPa
             monkeypatch.delenv(name)
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server (tests/pg.py); skips without one."""
+    import pg
+
+    if pg.admin_url() is None:
+        pytest.skip(pg.SKIP_REASON)
+    with pg.fresh_database() as url:
+        yield url
+
+
 def recorded(name_prefix: str) -> dict[str, Any]:
     """A response recorded from the live arXiv API (tests/fixtures/arxiv)."""
     stem = re.escape(name_prefix.rstrip("_"))
