@@ -14,7 +14,16 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import LOG_ZONE, SEED_LOG, git, real_papers, run_cli, utc_now, write_config
+from conftest import (
+    LOG_ZONE,
+    SEED_LOG,
+    git,
+    real_papers,
+    run_cli,
+    snn_entries,
+    utc_now,
+    write_config,
+)
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
 from snn_feed.journal.logparse import parse_log
@@ -100,7 +109,8 @@ def test_import_records_entries_resolves_titles_and_lists_the_rest(
     linked = sum(1 for e in SEED_ENTRIES if e.arxiv_id)
     titled = len(SEED_ENTRIES) - linked
     assert (
-        f"import: {len(SEED_ENTRIES)} entries ({len(SEED_ENTRIES)} new), {linked} with an " in out
+        f"import: {len(SEED_ENTRIES)} entries ({len(SEED_ENTRIES)} new, 0 already known), "
+        f"{linked} with an " in out
     )
     assert f"{titled - len(NOT_ON_ARXIV)} found by title, {len(NOT_ON_ARXIV)} unresolved" in out
     for entry in SEED_ENTRIES:
@@ -113,8 +123,32 @@ def test_import_records_entries_resolves_titles_and_lists_the_rest(
 
     again = run_cli("import", "--config", str(config))
     assert again.returncode == 0
-    assert f"({0} new)" in again.stdout
+    assert f"(0 new, {len(SEED_ENTRIES)} already known)" in again.stdout
     assert len(fake_arxiv.requests) == len(queries) + len(NOT_ON_ARXIV)  # only the unresolved
+
+
+@CLOCK
+def test_a_second_import_after_a_sync_reports_its_entries_as_known_not_new(
+    config: Path, fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    first = run_cli("import", "--config", str(config), "--no-resolve")
+    assert first.returncode == 0, first.stderr
+    total = len(SEED_ENTRIES)
+    assert f"import: {total} entries ({total} new, 0 already known)," in first.stdout
+    fake_arxiv.entries = snn_entries(3, utc_now())
+    synced = run_cli("sync", "--config", str(config))
+    assert synced.returncode == 0, synced.stderr
+    assert "written 3," in synced.stdout
+
+    # the log now holds the seed's entries, which the first import recorded, and the three
+    # the sync wrote: the database knows every one of them
+    again = run_cli("import", "--config", str(config), "--no-resolve")
+    assert again.returncode == 0, again.stderr
+    total += 3
+    assert f"import: {total} entries (0 new, {total} already known)," in again.stdout
+    head = git(log_repo, "rev-parse", "HEAD")
+    assert run_cli("sync", "--config", str(config)).returncode == 0
+    assert git(log_repo, "rev-parse", "HEAD") == head  # and nothing is written again
 
 
 @pytest.mark.parametrize("resolve", [True, False], ids=["ids-by-title-search", "no-resolve"])
