@@ -205,6 +205,46 @@ def test_backfill_killed_halfway_finishes_with_every_paper_once(
     assert git(log_repo, "status", "--porcelain").strip() == ""
 
 
+PADDED_LOG = (
+    "# My log\n\n## 2020.04\n\n- [3] [A] Old. [paper](https://arxiv.org/abs/2004.00001) .\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("log", "heading"),
+    [
+        (SEED_TEXT, "## 2021.3"),
+        (PADDED_LOG, "## 2021.03"),
+        ("# My log\n\nno month yet\n", "## 2021.03"),
+    ],
+    ids=["unpadded-seed-log", "padded-log", "log-without-months"],
+)
+def test_a_new_months_heading_is_zero_padded_only_where_the_log_pads_its_months(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log: str, heading: str
+) -> None:
+    repo = tmp_path / "log"
+    repo.mkdir()
+    (repo / "README.md").write_bytes(log.encode("utf-8", errors="surrogateescape"))
+    git(repo, "init", "--quiet")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "--quiet", "-m", "my log")
+    config = write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+                          translator_url=fake_translator.base + "/m",
+                          log_path=repo / "README.md")  # fmt: skip
+    # March 2021: a month before October, which the seed log writes `2021.3`, and a fixed
+    # month in the past, whatever today is
+    fake_arxiv.entries = snn_entries(2, datetime(2021, 3, 15, 12, tzinfo=UTC))
+    result = run_cli("backfill", "--config", str(config), "--from", "2021-03-01", "--to",
+                     "2021-03-31")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    new = (repo / "README.md").read_bytes().decode("utf-8", errors="surrogateescape")
+    at = next((i for i, (a, b) in enumerate(zip(log, new, strict=False)) if a != b), len(log))
+    added = new[at : at + len(new) - len(log)]
+    assert new[:at] + new[at + len(added) :] == log  # one insertion: no byte changed or moved
+    assert re.findall(r"(?m)^## 2021\.0?3$", new) == [heading]
+    assert sorted(logged_ids(added)) == sorted(e.arxiv_id for e in fake_arxiv.entries)
+
+
 @CLOCK
 def test_backfill_commits_per_month_on_request_and_reports_progress_lines(
     config: Path, corpus: list[FakeEntry], log_repo: Path
