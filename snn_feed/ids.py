@@ -38,7 +38,8 @@ _PREFIX = re.compile(
 )
 
 MONTH_HEADING = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})[ \t]*$")
-"""A month's heading, `## 2020.11` (match it against a line without its line ending)."""
+"""A month's heading, `## 2020.11`, `## 2020.9` or `## 2020.09` (match it against a line without
+its line ending)."""
 DATED_HEADING = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})")
 """A heading that starts with a year and month (`## 2020.11`, `## 2020.7~8`): a dated section."""
 PAPER_LINK = r"\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)"

@@ -177,10 +177,12 @@ LOG_ZONE = ZoneInfo("America/New_York")
 """`[log] timezone` by default: the zone whose month a new entry is logged under."""
 
 
-def log_months(start: datetime, end: datetime) -> list[str]:
-    """The `YYYY.MM` months a run between `start` and `end` may log under, oldest first: one,
-    unless a month ended in New York while it ran."""
-    first, last = (f"{t.astimezone(LOG_ZONE):%Y.%m}" for t in (start, end))
+def log_months(start: datetime, end: datetime, *, padded: bool = True) -> list[str]:
+    """The months a run between `start` and `end` may log under, oldest first, as their
+    headings write them: `2026.05`, or `2026.5` in a log whose months are not zero-padded (the
+    seed log's `## 2020.9`). One, unless a month ended in New York while it ran."""
+    local = [t.astimezone(LOG_ZONE) for t in (start, end)]
+    first, last = (f"{t.year}.{t.month:02d}" if padded else f"{t.year}.{t.month}" for t in local)
     return [first] if first == last else [first, last]
 
 

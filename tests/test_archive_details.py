@@ -11,6 +11,7 @@ from fakes import FakeArxiv, FakeTranslator, fake_zh
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from snn_feed.journal import archive
 from snn_feed.journal.render import clean, render_entry
 from snn_feed.records import LogEntry
 
@@ -43,6 +44,17 @@ def test_archive_then_restore_gives_back_the_identical_file(tmp_path: Path, log_
     assert not (log_repo / "archive").exists()  # the log's folder is as it was
     assert git(log_repo, "rev-list", "--count", f"{head}..HEAD").strip() == "2"
     assert git(log_repo, "diff", head, "HEAD").strip() == ""
+
+
+def test_archiving_moves_padded_and_unpadded_months_alike() -> None:
+    log = ("# Log\n\n## 2027.1\n\n- a\n\n## 2026.12\n\n- b\n\n## 2026.09\n\n- c\n\n"
+           "## 2026.7~8\n\n- d\n\n## 2025.3\n\n- e\n")  # fmt: skip
+    kept, archives, years = archive.archive(log, 2, {})
+    assert years == [2025, 2026]
+    assert archives == {2026: "## 2026.09\n\n- c\n\n## 2026.7~8\n\n- d\n\n",
+                        2025: "## 2025.3\n\n- e\n"}  # fmt: skip
+    assert kept.startswith("# Log\n\n## 2027.1\n\n- a\n\n## 2026.12\n\n- b\n\n")
+    assert archive.restore(kept, archives) == log
 
 
 def test_sync_with_keep_months_archives_and_never_re_adds_archived_papers(

@@ -200,6 +200,12 @@ def test_papers_already_in_the_log_are_not_added_again(env: Env) -> None:
     assert f"written {len(env.papers)}," in result.stdout
 
 
+def month_key(heading: str) -> tuple[int, int]:
+    """(year, month) of a month heading's text: `2026.9` comes before `2026.10`."""
+    year, month = heading.split(".")
+    return int(year), int(month)
+
+
 @pytest.mark.clock  # the month a sync logs under: CI runs it at hard instants too
 def test_entries_join_the_current_month_section_when_it_exists(env: Env) -> None:
     first = env.papers[:2]
@@ -218,7 +224,7 @@ def test_entries_join_the_current_month_section_when_it_exists(env: Env) -> None
         assert len(items) == len(env.papers)
     else:  # a month ended in New York between the two syncs: the second one opened the next
         newer = text.split("\n## ", 2)[1].split("\n")[0]
-        assert newer > month and len(items) == len(first)
+        assert month_key(newer) > month_key(month) and len(items) == len(first)
     # the earlier entries stay first, the new ones follow them
     assert text.startswith(after_first.split("\n## 2020.11")[0].rstrip("\n"))
 

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import gfm
 import pytest
-from conftest import LOG_ZONE, SEED_LOG, git, real_papers, run_cli, utc_now, write_config
+from conftest import (
+    LOG_ZONE,
+    SEED_LOG,
+    git,
+    real_papers,
+    run_cli,
+    snn_entries,
+    utc_now,
+    write_config,
+)
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
 from snn_feed.journal.logparse import parse_log
@@ -100,7 +109,8 @@ def test_import_records_entries_resolves_titles_and_lists_the_rest(
     linked = sum(1 for e in SEED_ENTRIES if e.arxiv_id)
     titled = len(SEED_ENTRIES) - linked
     assert (
-        f"import: {len(SEED_ENTRIES)} entries ({len(SEED_ENTRIES)} new), {linked} with an " in out
+        f"import: {len(SEED_ENTRIES)} entries ({len(SEED_ENTRIES)} new, 0 already known), "
+        f"{linked} with an " in out
     )
     assert f"{titled - len(NOT_ON_ARXIV)} found by title, {len(NOT_ON_ARXIV)} unresolved" in out
     for entry in SEED_ENTRIES:
@@ -113,8 +123,32 @@ def test_import_records_entries_resolves_titles_and_lists_the_rest(
 
     again = run_cli("import", "--config", str(config))
     assert again.returncode == 0
-    assert f"({0} new)" in again.stdout
+    assert f"(0 new, {len(SEED_ENTRIES)} already known)" in again.stdout
     assert len(fake_arxiv.requests) == len(queries) + len(NOT_ON_ARXIV)  # only the unresolved
+
+
+@CLOCK
+def test_a_second_import_after_a_sync_reports_its_entries_as_known_not_new(
+    config: Path, fake_arxiv: FakeArxiv, log_repo: Path
+) -> None:
+    first = run_cli("import", "--config", str(config), "--no-resolve")
+    assert first.returncode == 0, first.stderr
+    total = len(SEED_ENTRIES)
+    assert f"import: {total} entries ({total} new, 0 already known)," in first.stdout
+    fake_arxiv.entries = snn_entries(3, utc_now())
+    synced = run_cli("sync", "--config", str(config))
+    assert synced.returncode == 0, synced.stderr
+    assert "written 3," in synced.stdout
+
+    # the log now holds the seed's entries, which the first import recorded, and the three
+    # the sync wrote: the database knows every one of them
+    again = run_cli("import", "--config", str(config), "--no-resolve")
+    assert again.returncode == 0, again.stderr
+    total += 3
+    assert f"import: {total} entries (0 new, {total} already known)," in again.stdout
+    head = git(log_repo, "rev-parse", "HEAD")
+    assert run_cli("sync", "--config", str(config)).returncode == 0
+    assert git(log_repo, "rev-parse", "HEAD") == head  # and nothing is written again
 
 
 @pytest.mark.parametrize("resolve", [True, False], ids=["ids-by-title-search", "no-resolve"])
@@ -169,6 +203,46 @@ def test_backfill_killed_halfway_finishes_with_every_paper_once(
     # without an import, every paper of the corpus is new to the log, and each is there once
     assert set(ids) == {e.arxiv_id for e in corpus} | set(logged_ids(SEED_TEXT))
     assert git(log_repo, "status", "--porcelain").strip() == ""
+
+
+PADDED_LOG = (
+    "# My log\n\n## 2020.04\n\n- [3] [A] Old. [paper](https://arxiv.org/abs/2004.00001) .\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("log", "heading"),
+    [
+        (SEED_TEXT, "## 2021.3"),
+        (PADDED_LOG, "## 2021.03"),
+        ("# My log\n\nno month yet\n", "## 2021.03"),
+    ],
+    ids=["unpadded-seed-log", "padded-log", "log-without-months"],
+)
+def test_a_new_months_heading_is_zero_padded_only_where_the_log_pads_its_months(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log: str, heading: str
+) -> None:
+    repo = tmp_path / "log"
+    repo.mkdir()
+    (repo / "README.md").write_bytes(log.encode("utf-8", errors="surrogateescape"))
+    git(repo, "init", "--quiet")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "--quiet", "-m", "my log")
+    config = write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
+                          translator_url=fake_translator.base + "/m",
+                          log_path=repo / "README.md")  # fmt: skip
+    # March 2021: a month before October, which the seed log writes `2021.3`, and a fixed
+    # month in the past, whatever today is
+    fake_arxiv.entries = snn_entries(2, datetime(2021, 3, 15, 12, tzinfo=UTC))
+    result = run_cli("backfill", "--config", str(config), "--from", "2021-03-01", "--to",
+                     "2021-03-31")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    new = (repo / "README.md").read_bytes().decode("utf-8", errors="surrogateescape")
+    at = next((i for i, (a, b) in enumerate(zip(log, new, strict=False)) if a != b), len(log))
+    added = new[at : at + len(new) - len(log)]
+    assert new[:at] + new[at + len(added) :] == log  # one insertion: no byte changed or moved
+    assert re.findall(r"(?m)^## 2021\.0?3$", new) == [heading]
+    assert sorted(logged_ids(added)) == sorted(e.arxiv_id for e in fake_arxiv.entries)
 
 
 @CLOCK

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from snn_feed.errors import LogFileError
 from snn_feed.journal import logfile
 from snn_feed.journal.logfile import insert_entries, read_log, write_atomic
+from snn_feed.journal.logparse import pads_months
 from snn_feed.journal.presence import entry_ids
 from snn_feed.journal.render import render_entry
 from snn_feed.records import LogEntry
@@ -351,6 +352,49 @@ def test_entries_of_an_existing_month_go_at_the_end_of_its_section(
     assert items[before + 2 :] == SEED_ITEMS[before:]
     for item, x in zip(items[before : before + 2], e, strict=True):
         assert_renders_as(item, x)
+
+
+PADDED = "# Log\n\n## 2026.04\n\n- [3] [A] Old. [paper](https://arxiv.org/abs/2604.00001) .\n"
+
+
+@pytest.mark.parametrize(
+    ("texts", "padded"),
+    [
+        ([SEED], False),  # `## 2020.9`, `## 2020.7~8`
+        ([SEED.replace("\n", "\r\n")], False),
+        ([PADDED], True),
+        ([""], True),  # a new log: padded, as a log started today would expect
+        (["# Log\n\nintro\n"], True),
+        (["# Log\n\n## 2026.11\n\n## 2026.10\n"], True),  # October to December look alike
+        (["## 2026.11\n\n## 2026.10\n"], True),
+        (["## 2027.1\n\n## 2026.04\n"], False),  # the newest month before October decides
+        (["## 2026.04\n\n## 2027.1\n"], False),  # by date, wherever it stands
+        (["## 2027.01\n\n## 2026.4\n"], True),
+        (["# Log\n\n## 2026.11\n", "## 2025.9\n\n## 2025.8\n"], False),  # an archive shows it
+    ],
+)
+def test_a_logs_month_style_is_read_from_its_headings(texts: list[str], padded: bool) -> None:
+    assert pads_months(texts) is padded
+
+
+@pytest.mark.parametrize(
+    ("old", "heading"),
+    [(SEED, "## 2027.1"), (PADDED, "## 2027.01"), ("", "## 2027.01")],
+    ids=["unpadded", "padded", "new log"],
+)
+def test_a_new_month_is_headed_as_the_log_writes_its_months(old: str, heading: str) -> None:
+    e = [plain_entry(1)]
+    new = insert_entries(old, 2027, 1, [render_entry(x) for x in e], intro="# Log\n",
+                         padded=pads_months([old]))  # fmt: skip
+    assert new.count(f"\n{heading}\n\n- [") == 1
+    assert f"h2:{heading[3:]}" in headings(new)
+    (ours,) = [
+        it for it in gfm.read(new)[0] if it.links and it.links[0].href.endswith(e[0].arxiv_id)
+    ]
+    assert_renders_as(ours, e[0])
+    # found again as January's, whichever way it is written: the next entries join it
+    more = insert_entries(new, 2027, 1, [render_entry(plain_entry(2))], padded=True)
+    assert more.count("\n## 2027.") == 1
 
 
 def test_the_2020_11_entries_go_after_the_hand_written_note() -> None:

@@ -87,7 +87,7 @@ def test_sync_appends_new_papers_once_and_commits_only_the_log(
 
     started = utc_now()
     result = run_cli("sync", "--config", str(config), process=True)
-    months = log_months(started, utc_now())
+    months = log_months(started, utc_now(), padded=False)  # as the seed log writes its months
 
     assert result.returncode == 0, result.stderr
     expected = len(papers) + len(hostile)

@@ -26,13 +26,21 @@ def newline_of(text: str) -> str:
 
 
 def insert_entries(
-    text: str, year: int, month: int, entries: Sequence[str], intro: str = ""
+    text: str,
+    year: int,
+    month: int,
+    entries: Sequence[str],
+    intro: str = "",
+    *,
+    padded: bool = True,
 ) -> str:
-    """`text` with `entries` added at the end of the `## YYYY.MM` section.
+    """`text` with `entries` added at the end of the `## YYYY.MM` section (`## 2020.9` and
+    `## 2020.09` are both September's).
 
     Without that section a new one goes among the dated sections in date order (so the
     current month goes above the newest, below the intro), or at the end when the log has
-    none. An empty `text` starts from `intro`.
+    none; its heading is zero-padded or not as `padded` says (`logparse.pads_months`). An
+    empty `text` starts from `intro`.
     """
     if not entries:
         return text
@@ -62,7 +70,7 @@ def insert_entries(
         lead = nl if lines[last].endswith(("\n", "\r")) else nl + nl
         return text[:offset] + lead + body + text[offset:]
 
-    section = month_heading(year, month) + nl + nl + body + nl
+    section = month_heading(year, month, padded) + nl + nl + body + nl
     # Months are newest first: the new one goes above the first older dated section ("2020.7~8"
     # counts as July 2020), else below the last dated section, else at the end.
     dated = [

@@ -6,17 +6,19 @@
     中文摘要 ...
 
 Anything else that is not blank (a note, an empty bullet) is reported with its line number and
-left alone.
+left alone. The style of its month headings (`## 2020.9` or `## 2020.09`) is read here too, so
+that a month snn-feed adds looks like the others.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from snn_feed.ids import ENTRY_START, LINE, PAPER_LINK, linked_id
+from snn_feed.ids import DATED_HEADING, ENTRY_START, LINE, PAPER_LINK, linked_id
 
 _HEADING = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _OLD = re.compile(r"^(?:- \[[ xX]?\] )?###\s+(.+?)\s*$")
@@ -101,6 +103,23 @@ def _starts_new(line: str) -> bool:
 def _boundary(line: str) -> bool:
     raw = line.rstrip("\r\n")
     return bool(_HEADING.match(raw) or _OLD.match(raw) or _starts_new(raw))
+
+
+def pads_months(texts: Iterable[str], default: bool = True) -> bool:
+    """Whether a log made of `texts` (the file and its archives) writes its months zero-padded
+    (`## 2026.01`) or not (`## 2020.9`, `## 2020.7~8`), as its newest dated heading of a month
+    before October shows; `default` when none does (a new log, or one of October to December
+    only, where both styles look alike)."""
+    newest: tuple[tuple[int, int], bool] | None = None
+    for text in texts:
+        for line in LINE.findall(text):
+            match = DATED_HEADING.match(line)
+            if match is None or int(match.group(2)) >= 10:
+                continue
+            key = (int(match.group(1)), int(match.group(2)))
+            if newest is None or key > newest[0]:
+                newest = (key, len(match.group(2)) == 2)
+    return default if newest is None else newest[1]
 
 
 def normalize_title(title: str) -> str:

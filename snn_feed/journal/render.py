@@ -108,6 +108,7 @@ def render_entry(entry: LogEntry, newline: str = "\n", style: str = "hover") -> 
     return text
 
 
-def month_heading(year: int, month: int) -> str:
-    """`## 2026.11`: the heading of a month section."""
-    return f"## {year}.{month:02d}"
+def month_heading(year: int, month: int, padded: bool = True) -> str:
+    """`## 2026.01`: the heading of a month section; `## 2026.1` unpadded, as the original log
+    writes its months (`## 2020.9`)."""
+    return f"## {year}.{month:02d}" if padded else f"## {year}.{month}"

@@ -3,7 +3,8 @@
 Every entry is recorded with its month section and its text as written. Entries without an
 arXiv id (the old `### Title` format) are looked up on arXiv by title: a phrase query on the
 title, then a normalised fuzzy comparison of the returned titles; only a confident match is
-accepted, the rest are listed for the user. Importing twice changes nothing.
+accepted, the rest are listed for the user. Importing twice changes nothing: an entry recorded
+before, or one snn-feed itself wrote to this log, is already known, not new.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from snn_feed.pipeline.context import open_seams
 from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
 from snn_feed.sources import api
-from snn_feed.store import Store
+from snn_feed.store import PaperState, Store
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ TitleSearch = Callable[[str], list[Paper]]
 class ImportReport:
     entries: int = 0
     new: int = 0
+    """Entries recorded by this import."""
+    known: int = 0
+    """Entries the database knew already: recorded by an earlier import, or recorded as in this
+    log by a sync (which wrote them, or found them there)."""
     linked: int = 0
     """Entries that name their arXiv id."""
     resolved: list[tuple[Entry, str]] = field(default_factory=list)
@@ -42,7 +47,8 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         out = [
-            f"import: {self.entries} entries ({self.new} new), {self.linked} with an arXiv id, "
+            f"import: {self.entries} entries ({self.new} new, {self.known} already known), "
+            f"{self.linked} with an arXiv id, "
             f"{len(self.resolved)} found by title, {len(self.unresolved)} unresolved, "
             f"{len(self.strays)} lines that are not entries"
         ]
@@ -67,15 +73,24 @@ def title_query(title: str) -> str:
     return 'ti:"' + " ".join(words) + '"'
 
 
-def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportReport:
-    """Record every entry of `text`; resolve title-only entries with `search` (None: skip)."""
+def import_log(
+    text: str, store: Store, search: TitleSearch | None, log_path: str | None = None
+) -> ImportReport:
+    """Record every entry of `text`, the log at `log_path`; resolve title-only entries with
+    `search` (None: skip)."""
     entries, strays = parse_log(text)
     report = ImportReport(entries=len(entries), strays=strays)
     known = {row.key: row for row in store.imported.all()}
+    in_log = placed_in(store, log_path) if log_path else {}
     for entry in entries:
         key = entry_key(entry)
         if entry.arxiv_id:
             report.linked += 1
+        if entry.arxiv_id and in_log.get(entry.arxiv_id) and key not in known:
+            # The sync's own entry. Recorded as imported, it would count as held even after
+            # it left the log, where the sync now writes it again.
+            report.known += 1
+            continue
         arxiv_id = entry.arxiv_id or (known[key].arxiv_id if key in known else None)
         resolution = "linked" if entry.arxiv_id else "unresolved"
         if key in known and not entry.arxiv_id:
@@ -103,8 +118,17 @@ def import_log(text: str, store: Store, search: TitleSearch | None) -> ImportRep
             key, arxiv_id=arxiv_id, title=entry.title, norm_title=normalize_title(entry.title),
             section=entry.section, line=entry.line, text=entry.text, resolution=resolution,
         )  # fmt: skip
-        report.new += int(added)
+        new = added and entry.arxiv_id not in in_log
+        report.new += int(new)
+        report.known += int(not new)
     return report
+
+
+def placed_in(store: Store, log_path: str) -> dict[str, bool]:
+    """Papers the database has in the log at `log_path` (written or committed there) -> whether
+    snn-feed wrote the entry itself (False: the sync found it in the log already)."""
+    rows = store.papers.in_state(PaperState.WRITTEN) + store.papers.in_state(PaperState.COMMITTED)
+    return {r.arxiv_id: r.log_month is not None for r in rows if r.log_path == log_path}
 
 
 def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> ImportReport:
@@ -117,7 +141,8 @@ def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> Impo
         def search(query: str) -> list[Paper]:
             return api.search_titles(client, query)
 
-        return import_log(text, seams.store, search if resolve else None)
+        # Papers record the log they went to with links followed, as the sync's log path has.
+        return import_log(text, seams.store, search if resolve else None, str(path.resolve()))
 
 
 def _resolve(entry: Entry, search: TitleSearch) -> Paper | None:

@@ -21,11 +21,21 @@ def archive_dir(log_path: Path) -> Path:
     return log_path.parent / "archive"
 
 
+def log_texts(log_path: Path, text: str | None = None) -> list[str]:
+    """The texts of the log: its file (`text`, if already read), then its archives."""
+    texts = [logfile.read_log(log_path) if text is None else text]
+    texts += [logfile.read_log(path) for path in sorted(archive_dir(log_path).glob("*.md"))]
+    return texts
+
+
 def read_presence(log_path: Path, store: Store, text: str | None = None) -> Presence:
     """What the log holds now: the entries of its file (`text`, if already read) and its
     archives, and the entries imported from it. Read once per stage."""
-    texts = [logfile.read_log(log_path) if text is None else text]
-    texts += [logfile.read_log(path) for path in sorted(archive_dir(log_path).glob("*.md"))]
+    return presence_in(log_texts(log_path, text), store)
+
+
+def presence_in(texts: list[str], store: Store) -> Presence:
+    """What the log made of `texts` (`log_texts`) holds, with the entries imported from it."""
     return Presence.of(texts, store.imported.ids(), store.imported.unresolved_titles())
 
 

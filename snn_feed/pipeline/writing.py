@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from snn_feed.config import LogSettings
 from snn_feed.journal import logfile
+from snn_feed.journal.logparse import pads_months
 from snn_feed.journal.render import render_entry
 from snn_feed.pipeline.guard import LogGuard
-from snn_feed.pipeline.reconcile import read_presence
+from snn_feed.pipeline.reconcile import log_texts, presence_in
 from snn_feed.records import LogEntry
 from snn_feed.store import PaperState, Store, StoredPaper
 
@@ -48,7 +49,8 @@ def write(
     if not rows:
         return 0
     text = logfile.read_log(log_path)
-    presence = read_presence(log_path, store, text)
+    texts = log_texts(log_path, text)
+    presence = presence_in(texts, store)
     already = [r.arxiv_id for r in rows if presence.holds(r.arxiv_id, r.title)]
     if already:
         # Written by a run that stopped before recording it, or by hand: never twice.
@@ -61,10 +63,15 @@ def write(
     months: dict[tuple[int, int], list[StoredPaper]] = {}
     for row in todo:
         months.setdefault(month_of(row, today, ZoneInfo(settings.timezone)), []).append(row)
+    # A new month's heading as the log writes its months (the archives count: they hold the
+    # older months, where a log's style shows).
+    padded = pads_months(texts)
     updated = text
     for (year, month), group in sorted(months.items(), reverse=True):
         entries = [render_entry(entry(r), newline=nl, style=settings.style) for r in group]
-        updated = logfile.insert_entries(updated, year, month, entries, intro=settings.intro)
+        updated = logfile.insert_entries(
+            updated, year, month, entries, intro=settings.intro, padded=padded
+        )
     guard.replace(updated)
     for (year, month), group in months.items():
         store.papers.mark_written([r.arxiv_id for r in group], f"{year}.{month:02d}", str(log_path))
