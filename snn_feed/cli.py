@@ -451,13 +451,18 @@ def db() -> None:
 @common_options
 def upgrade(settings: Settings) -> None:
     """Apply all database migrations."""
+    from snn_feed.pipeline.context import process_owner
     from snn_feed.store import migrate, open_store
+    from snn_feed.store.engine import command_lock
 
-    store = open_store(settings.database_url)
-    try:
-        click.echo(f"database at revision {migrate.current_revision(store.engine)}")
-    finally:
-        store.engine.dispose()
+    # On PostgreSQL not under another host's running command: the schema changes under it.
+    timeout = settings.sync.lock_timeout_seconds
+    with command_lock(settings.database_url, timeout, process_owner()):
+        store = open_store(settings.database_url)
+        try:
+            click.echo(f"database at revision {migrate.current_revision(store.engine)}")
+        finally:
+            store.engine.dispose()
 
 
 def main() -> None:

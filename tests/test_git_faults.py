@@ -79,8 +79,30 @@ def test_a_rejected_push_is_rebased_and_pushed_again(env: Env) -> None:
     assert subjects[0].endswith("new papers") and subjects[1] == "other side"
 
 
+def test_the_clone_is_brought_up_to_date_before_writing_so_the_push_goes_through(
+    env: Env,
+) -> None:
+    # Another clone pushed an edit at the very place new entries go: written onto the stale
+    # clone they could not be rebased; written after catching up, they go on top of it.
+    remote = remote_with_a_newer_commit(env, add_a_month_by_hand)
+    result = env.sync(git__push=True)
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "rev-parse", "HEAD").strip() == env.head()
+    pushed = git(remote, "show", "HEAD:README.md")
+    assert "- written by hand" in pushed
+    assert all(pushed.count(f"arxiv.org/abs/{p.arxiv_id}") == 1 for p in env.papers)
+    assert git(env.repo, "log", "--format=%s", "-2").splitlines()[1] == "other side"
+
+
 def test_a_push_that_cannot_rebase_keeps_the_commit_locally(env: Env) -> None:
     remote = remote_with_a_newer_commit(env, add_a_month_by_hand)
+    # A commit of our clone's own, not pushed, at the same place: no rebase can combine them.
+    log = env.log
+    text = log.read_bytes().decode("utf-8", errors="surrogateescape")
+    at = text.index("## 2020.11")
+    log.write_bytes((text[:at] + "## 2099.02\n\n- mine\n\n" + text[at:]).encode(
+        "utf-8", errors="surrogateescape"))  # fmt: skip
+    git(env.repo, "commit", "--quiet", "-am", "mine")
     result = env.sync(git__push=True)
     assert result.returncode == 1
     assert "kept locally" in result.stderr

@@ -32,7 +32,8 @@ class SyncSettings(_Section):
         default=0.0,
         ge=0,
         description="How long a sync waits for another one to finish before it exits busy "
-        "(status 4); 0: at once.",
+        "(status 4); 0: at once. On PostgreSQL also how long a command that writes waits for "
+        "the database's lock, which hosts sharing the database take turns at.",
     )
     source: Literal["api", "rss", "both"] = Field(
         default="both",

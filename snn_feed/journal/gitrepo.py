@@ -334,6 +334,30 @@ class GitRepo:
             "kept locally, and the next sync pushes it"
         )
 
+    def catch_up(self) -> bool:
+        """Fetch the remote's branch and rebase onto it (a fast-forward when nothing is local),
+        so that what is written next goes on top of what other hosts pushed, and the log holds
+        their entries. Returns whether the branch moved; the commits replaced are in
+        `rewritten`. A remote without the branch yet is nothing to catch up with."""
+        remote, branch = self.settings.remote, self._branch()
+        if self._git("rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+            return False  # nothing committed here yet: the first push makes the branch
+        fetched = self._git("fetch", "--quiet", remote, branch, check=False)
+        if fetched.returncode != 0:
+            if "couldn't find remote ref" in (fetched.stderr + fetched.stdout).lower():
+                return False
+            raise GitError(
+                f"git fetch from the remote failed: {reason(fetched)}; the log is written onto "
+                "the clone as it is"
+            )
+        upstream = self._git("rev-parse", "FETCH_HEAD^{commit}").stdout.strip()
+        self._on_remote(branch, upstream)
+        contained = self._git("merge-base", "--is-ancestor", upstream, "HEAD", check=False)
+        if contained.returncode == 0:
+            return False
+        self._rebase(upstream, "the clone could not be brought up to date with the remote")
+        return True
+
     def _rebase_onto_remote(self, remote: str, branch: str) -> None:
         fetched = self._git("fetch", "--quiet", remote, branch, check=False)
         if fetched.returncode != 0:
@@ -343,6 +367,11 @@ class GitRepo:
             )
         upstream = self._git("rev-parse", "FETCH_HEAD^{commit}").stdout.strip()
         self._on_remote(branch, upstream)
+        self._rebase(upstream, "push rejected")
+
+    def _rebase(self, upstream: str, why: str) -> None:
+        """Rebase HEAD's own commits onto `upstream`, recording those replaced; a rebase that
+        stops is aborted, leaving the branch as it was."""
         before = self._commits_since(upstream)
         rebased = self._git(*self._identity(), "rebase", "--quiet", upstream, check=False)
         if rebased.returncode != 0:
@@ -351,12 +380,11 @@ class GitRepo:
             self._git("rebase", "--abort", check=False)
             if stopped:
                 raise GitError(
-                    "push rejected, and the remote's changes do not rebase cleanly onto the "
+                    f"{why}, and the remote's changes do not rebase cleanly onto the "
                     "log commit: it is kept locally; resolve by hand"
                 )
             raise GitError(
-                f"push rejected, and git rebase failed: {reason(rebased)}; the commit is kept "
-                "locally"
+                f"{why}, and git rebase failed: {reason(rebased)}; the commit is kept locally"
             )
         after = {key: sha for sha, key in self._commits_since(upstream)}
         for sha, key in before:

@@ -69,6 +69,7 @@ class Backfiller:
         seams, summary = self.seams, SyncSummary()
         if commit:
             committing.prepare_repository(seams.git, seams.log_path)
+            committing.catch_up(seams.store, seams.git, seams.settings.git)
         windows = month_windows(start, end, seams.zone)
         for done, (low, high) in enumerate(windows, 1):
             fetched = self._window(low, high)

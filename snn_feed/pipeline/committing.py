@@ -3,6 +3,7 @@ recorded as committed only once git holds it."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import read_presence
 from snn_feed.store import PaperState, Store
+
+log = logging.getLogger(__name__)
 
 
 def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
@@ -30,6 +33,25 @@ def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
     else:
         git.init()
     check_not_ignored(git, log_path)
+
+
+def catch_up(store: Store, git: GitRepo | None, settings: GitSettings) -> None:
+    """With `[git] push`, bring the clone up to date with the remote's branch before anything
+    is read or written: hosts sharing a remote then each write on top of what the others
+    pushed, and find the papers those hold in the log (reconcile records them as there)
+    instead of writing them again. A remote that cannot be reached, or a rebase that does not
+    go through, is a warning: the run goes on as before, and its push says what is wrong."""
+    if git is None or not settings.push:
+        return
+    try:
+        if git.catch_up():
+            log.info("the log's clone was brought up to date with the remote")
+    except GitError as err:
+        log.warning("%s", err)
+    finally:
+        if git.rewritten:
+            store.papers.replace_commits(git.rewritten)
+            store.runs.replace_commits(git.rewritten)
 
 
 def check_not_ignored(git: GitRepo, log_path: Path) -> None:

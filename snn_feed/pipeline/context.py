@@ -1,15 +1,18 @@
 """The composition root: the lock, the store, the clients and git, built once per command.
 
 Every command that changes the log (sync, backfill, import, retranslate, archive) runs inside
-`open_seams`, under the one cross-process lock, and hands the stages what each one needs.
+`open_seams`, under the one cross-process lock (and, on PostgreSQL, the database's own lock,
+which hosts sharing the database take turns at), and hands the stages what each one needs.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +31,7 @@ from snn_feed.pipeline.translating import Translating
 from snn_feed.sources.announcements import RssClient
 from snn_feed.sources.api import PoliteClient
 from snn_feed.store import Store, open_store
+from snn_feed.store.engine import command_lock
 from snn_feed.translation.chain import make_translator
 from snn_feed.translation.engines import Translator
 from snn_feed.translation.glossary import Glossary
@@ -55,6 +59,8 @@ class Seams:
     rss: RssClient | None = None
     clock: Callable[[], datetime] = utc_now
     should_stop: Callable[[], bool] = never
+    lock_session: str | None = None
+    """PostgreSQL: this command's session of the database's lock, which its run records."""
     log_path: Path = field(init=False)
     """The configured log; a symlink is written through unless it leads out of its repository."""
     zone: ZoneInfo = field(init=False)
@@ -101,8 +107,10 @@ def open_seams(
     clock: Callable[[], datetime] = utc_now,
 ) -> Iterator[Seams]:
     """The configured seams (unless given), under the cross-process lock that every sync,
-    backfill, import and archive shares. Only a command that may read the announcement feed
-    (`announcements`) gets a client for it; a dry run creates no database."""
+    backfill, import and archive shares, and on PostgreSQL the database's lock too (held by
+    one host at a time; a dry run, which writes nothing, takes neither the database's lock nor
+    creates a database). Only a command that may read the announcement feed
+    (`announcements`) gets a client for it."""
     from filelock import FileLock, Timeout
 
     require_log(settings)
@@ -120,29 +128,43 @@ def open_seams(
     sleep = stoppable_sleep(should_stop)
     feed_client = rss or (rss_client(settings.rss, sleep) if announcements else None)
     try:
-        store = open_store(settings.database_url, create=not dry_run)
-        try:
-            seams = Seams(
-                settings,
-                store,
-                client or PoliteClient(settings.arxiv, sleep=sleep),
-                translator or make_translator(settings.translate, cooldowns=store.cooldowns),
-                GitRepo(settings.log_path, settings.git, record=git_record(lock_path))
-                if settings.git.commit and commit and not dry_run
-                else None,
-                rss=feed_client,
-                clock=clock,
-                should_stop=should_stop,
-            )
-            if not dry_run:
-                finish_interrupted(seams)
-            yield seams
-        finally:
-            store.engine.dispose()
+        # PostgreSQL's lock after the file's: this host's own runs queue on its file, and
+        # only one of them at a time asks the database.
+        timeout, owner = settings.sync.lock_timeout_seconds, process_owner()
+        database_lock: AbstractContextManager[str | None] = (
+            nullcontext(None) if dry_run else command_lock(settings.database_url, timeout, owner)
+        )
+        with database_lock as lock_session:
+            store = open_store(settings.database_url, create=not dry_run)
+            try:
+                seams = Seams(
+                    settings,
+                    store,
+                    client or PoliteClient(settings.arxiv, sleep=sleep),
+                    translator or make_translator(settings.translate, cooldowns=store.cooldowns),
+                    GitRepo(settings.log_path, settings.git, record=git_record(lock_path))
+                    if settings.git.commit and commit and not dry_run
+                    else None,
+                    rss=feed_client,
+                    clock=clock,
+                    should_stop=should_stop,
+                    lock_session=lock_session,
+                )
+                if not dry_run:
+                    finish_interrupted(seams)
+                yield seams
+            finally:
+                store.engine.dispose()
     finally:
         if rss is None and feed_client is not None:
             feed_client.close()
         lock.release()
+
+
+def process_owner() -> str:
+    """This process as a run records its owner, and as another host is told it holds the
+    database's lock: `host pid 123`."""
+    return f"{socket.gethostname()} pid {os.getpid()}"
 
 
 def lock_trouble(err: OSError) -> str:

@@ -25,7 +25,7 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
                                    since_day)  # fmt: skip
     presence = read_presence(seams.log_path, store)
     placements = store.papers.placements()
-    requeued, _ = plan_reconcile(placements, presence, str(seams.log_path))
+    requeued, _, _ = plan_reconcile(placements, presence, str(seams.log_path))
     waiting = {p.arxiv_id for p in placements if p.state in WAITING} | set(requeued)
     lines = [
         f"[{row.score}] {row.arxiv_id} {entry(row).first_author}: {row.title}"

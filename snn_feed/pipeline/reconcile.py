@@ -41,28 +41,34 @@ def presence_in(texts: list[str], store: Store) -> Presence:
 
 def plan_reconcile(
     placements: Iterable[Placement], presence: Presence, log_path: str
-) -> tuple[list[str], list[str]]:
-    """(papers to write again, waiting papers the log already holds): see `reconcile`.
-    Papers recorded before logs were told apart (no log) count as this log's."""
-    requeue, present = [], []
+) -> tuple[list[str], list[str], list[str]]:
+    """(papers to write again, waiting papers the log already holds, papers recorded in
+    another log file that this one holds as well): see `reconcile`. Papers recorded before
+    logs were told apart (no log) count as this log's."""
+    requeue, present, moved = [], [], []
     for p in placements:
         held = presence.holds(p.arxiv_id, p.title)
         if p.state in WAITING:
             if held:
                 present.append(p.arxiv_id)
-        elif (p.log_path or log_path) != log_path or not held:
+        elif not held:
             requeue.append(p.arxiv_id)
-    return requeue, present
+        elif (p.log_path or log_path) != log_path:
+            moved.append(p.arxiv_id)
+    return requeue, present, moved
 
 
 def reconcile(store: Store, presence: Presence, log_path: str) -> None:
-    """A paper recorded as written to another log, or to this one but no longer in it, goes
-    back in line for it; a waiting paper the log already holds (an entry written by hand, or
-    by a run that died before recording it) is written."""
+    """A paper recorded as written to another log, or to this one, that this log does not
+    hold goes back in line for it; a waiting paper the log already holds (an entry written by
+    hand, or by a run that died before recording it) is written. A paper recorded in another
+    log file that this one holds too (another host's clone of the same remote, whose entries
+    this clone has pulled) stays as it is, now recorded in this file."""
     store.papers.claim_unplaced(log_path)
-    requeue, present = plan_reconcile(store.papers.placements(), presence, log_path)
+    requeue, present, moved = plan_reconcile(store.papers.placements(), presence, log_path)
     if requeue:
         log.info("%d papers recorded in another log, or no longer in this one: "
                  "writing them to %s", len(requeue), log_path)  # fmt: skip
     store.papers.requeue(requeue)
     store.papers.mark_written(present, None, log_path)
+    store.papers.relocate(moved, log_path)

@@ -17,12 +17,13 @@ from datetime import date, datetime
 from snn_feed.config import Settings
 from snn_feed.errors import ExitStatus, ExportError, FetchError, Interrupted
 from snn_feed.pipeline import archiving, committing, fetching, linking, writing
-from snn_feed.pipeline.context import Seams, open_seams, utc_now
+from snn_feed.pipeline.context import Seams, open_seams, process_owner, utc_now
 from snn_feed.pipeline.dry_run import dry_run
 from snn_feed.pipeline.fetching import Fetched
 from snn_feed.pipeline.reconcile import read_presence, reconcile
 from snn_feed.records import SyncSummary
 from snn_feed.sources.api import PoliteClient
+from snn_feed.store.engine import command_lock_holders
 from snn_feed.translation.engines import Translator
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,10 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         summary, lines = dry_run(seams, options.since, source)
         status = ExitStatus.FAILED if summary.messages else ExitStatus.DONE
         return SyncResult(summary, status, would_add=lines)
-    store.runs.close_crashed()
-    run_id = store.runs.start("sync")
+    # Crashed: runs of owners gone, which on PostgreSQL means no session of theirs holds the
+    # database's lock any more (a host's live run is never taken for a dead one).
+    store.runs.close_crashed(command_lock_holders(store.engine))
+    run_id = store.runs.start("sync", owner=process_owner(), lock_session=seams.lock_session)
     since, until = fetching.window(store, settings.arxiv.lookback_days, seams.zone, seams.clock(),
                                    options.since)  # fmt: skip
     log_path = str(seams.log_path)
@@ -70,6 +73,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
     unusable: str | None = None  # why the translator could not be used at all, if so
     try:
         committing.prepare_repository(seams.git, seams.log_path)
+        committing.catch_up(store, seams.git, settings.git)
         presence = read_presence(seams.log_path, store)  # no stage before writing changes it
         reconcile(store, presence, log_path)
         # Announcements first: on announcement day the search API may not have them yet. The

@@ -1,6 +1,7 @@
 """Everything that depends on the database dialect: opening an engine (SQLite tuned for one
-writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the lock
-and the transactions migrations run in, and the one-line account of what went wrong."""
+writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the
+locks (a command's, for hosts sharing one database; the migrations') and the transactions
+migrations run in, and the one-line account of what went wrong."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event, text
-from sqlalchemy.engine import URL, ExceptionContext
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
 
 from snn_feed.errors import BusyError, DatabaseError
@@ -25,6 +27,19 @@ MIGRATION_LOCK_SECONDS = 300.0
 
 _BEGIN_OPTION = "snn_feed_begin"
 _PG_LOCK_KEY = 0x736E6E66  # "snnf": the advisory lock every snn-feed migration takes
+_PG_COMMAND_KEY = 0x736E6E63  # "snnc": the advisory lock every command that writes holds
+_LOCK_POLL_SECONDS = 0.25
+# The sessions holding the command lock in this database, each named by its backend pid and
+# start time (a pid alone is reused once its session ends). A bigint key shows as classid
+# (high half), objid (low half) and objsubid 1.
+_HOLDERS = text(
+    "SELECT a.pid || '@' || extract(epoch FROM a.backend_start)::text AS session,"
+    " a.application_name, a.pid = pg_backend_pid() AS ours"
+    " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+    " AND l.classid = 0 AND l.objid = CAST(:key AS oid)"
+    " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 _NO_SUCH_TABLE = re.compile(r"no such table: (?:main\.)?(\w+)")
 
 
@@ -129,6 +144,59 @@ def migration_lock(engine: Engine) -> Iterator[None]:
                 connection.commit()
     else:
         yield
+
+
+@contextmanager
+def command_lock(url: str, timeout: float, holder: str) -> Iterator[str | None]:
+    """Held for the whole life of a command that writes, so that hosts sharing one PostgreSQL
+    database (each with its own lock file) work one at a time: a session-level advisory lock
+    on a connection of its own. Waits up to `timeout` seconds, then raises `BusyError`.
+
+    Yields the lock's session (`pid@start` of its backend), which a run records as its owner:
+    while that session lives it holds the lock, and when its process dies PostgreSQL ends the
+    session and lets go of the lock, so the next host can take over. `holder` (host and pid)
+    is shown to a command that finds the lock taken. Other databases yield None: an SQLite
+    file is reached from one host only, and its lock file is enough."""
+    if make_url(url).get_backend_name() != "postgresql":
+        yield None
+        return
+    engine = make_engine(url)
+    where = describe(engine.url)
+    try:
+        # Autocommit: the lock is the session's, and no transaction stays open all run long.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT set_config('application_name', :name, false)"),
+                               {"name": holder[:63]})  # fmt: skip
+            deadline = monotonic() + timeout
+            take = text("SELECT pg_try_advisory_lock(:key)")
+            while not connection.execute(take, {"key": _PG_COMMAND_KEY}).scalar():
+                if (left := deadline - monotonic()) <= 0:
+                    others = [r.application_name for r in _holders(connection) if not r.ours]
+                    by = f" by {others[0]}" if others and others[0] else ""
+                    raise BusyError(
+                        f"another snn-feed is working on the database {where} (its lock is "
+                        f"held{by}); try again later"
+                    )
+                sleep(min(left, _LOCK_POLL_SECONDS))
+            (session,) = [r.session for r in _holders(connection) if r.ours]
+            # No unlock on the way out: closing the session (below) lets go of the lock, even
+            # when the connection broke meanwhile, where an unlock would fail.
+            yield str(session)
+    finally:
+        engine.dispose()
+
+
+def command_lock_holders(engine: Engine) -> set[str] | None:
+    """The sessions holding the command lock now (see `command_lock`), or None when the
+    database has no such lock (SQLite: whoever asks holds its lock file)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        return {str(r.session) for r in _holders(connection)}
+
+
+def _holders(connection: Connection) -> list[Any]:
+    return list(connection.execute(_HOLDERS, {"key": _PG_COMMAND_KEY}))
 
 
 def sqlite_path(url: URL) -> Path | None:

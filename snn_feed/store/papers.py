@@ -207,6 +207,11 @@ class Papers(Repository):
                 )
             )
 
+    def relocate(self, ids: Sequence[str], log: str) -> None:
+        """Written or committed papers found in the log file `log` as well: recorded there now,
+        their state and commit kept."""
+        self._move(ids, [PaperState.WRITTEN, PaperState.COMMITTED], log_path=log)
+
     def unwrite(self, ids: Sequence[str]) -> None:
         """Papers marked written whose lines never reached a commit: write them again."""
         self._move(

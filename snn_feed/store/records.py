@@ -84,6 +84,8 @@ class Run:
     pending: int
     error: str | None
     commit_sha: str | None
+    owner: str | None = None
+    """The host and process that ran it (`host pid 123`)."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from snn_feed.store.base import Repository, now, record
 from snn_feed.store.records import Run
@@ -13,13 +14,19 @@ from snn_feed.store.tables import SyncRun
 
 
 class Runs(Repository):
-    def close_crashed(self) -> int:
-        """Runs still marked running when a new one starts under the lock died (killed, power
-        cut): record them as crashed, so that status does not show them as in progress."""
+    def close_crashed(self, holders: Collection[str] | None = None) -> int:
+        """Runs still marked running whose owner is gone (killed, power cut): record them as
+        crashed, so that status does not show them as in progress. `holders`: the sessions
+        holding the database's command lock now (PostgreSQL), whose runs are alive; None when
+        the caller's own lock file proves every other run gone (SQLite)."""
+        running = SyncRun.outcome == "running"
+        if holders is not None:
+            gone = or_(SyncRun.lock_session.is_(None), SyncRun.lock_session.not_in(holders))
+            running = running & gone
         with self.session() as s, s.begin():
             result = s.execute(
                 update(SyncRun)
-                .where(SyncRun.outcome == "running")
+                .where(running)
                 .values(
                     outcome="crashed",
                     error="the process ended without finishing",
@@ -28,9 +35,12 @@ class Runs(Repository):
             )
             return int(getattr(result, "rowcount", 0) or 0)
 
-    def start(self, command: str) -> int:
+    def start(
+        self, command: str, *, owner: str | None = None, lock_session: str | None = None
+    ) -> int:
         with self.session() as s, s.begin():
-            run = SyncRun(command=command, started_at=now(), outcome="running")
+            run = SyncRun(command=command, started_at=now(), outcome="running", owner=owner,
+                          lock_session=lock_session)  # fmt: skip
             s.add(run)
             s.flush()
             return run.id

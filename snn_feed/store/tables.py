@@ -140,6 +140,11 @@ class SyncRun(Base):
     pending: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     commit_sha: Mapped[str | None] = mapped_column(String(64))
+    owner: Mapped[str | None] = mapped_column(Text)
+    """The host and process that ran it."""
+    lock_session: Mapped[str | None] = mapped_column(Text)
+    """PostgreSQL: the session holding the database's command lock for it (`pid@start`); a
+    run still running is crashed only once no such session holds the lock."""
 
 
 class LogState(Base):
