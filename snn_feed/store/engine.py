@@ -1,6 +1,7 @@
 """Everything that depends on the database dialect: opening an engine (SQLite tuned for one
-writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the lock
-and the transactions migrations run in, and the one-line account of what went wrong."""
+writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the
+dialect's upsert, the lock and the transactions migrations run in, and the one-line account of
+what went wrong."""
 
 from __future__ import annotations
 
@@ -8,15 +9,26 @@ import errno
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, ExceptionContext
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import Insert
 
 from snn_feed.errors import BusyError, DatabaseError
 
@@ -79,6 +91,34 @@ def make_engine(url: str) -> Engine:
             raise original
 
     return engine
+
+
+def upsert(
+    dialect: str,
+    table: Table,
+    *,
+    update: Sequence[str] = (),
+) -> Insert:
+    """`INSERT ... ON CONFLICT (primary key)` into `table`, executed with the rows as its
+    parameters: a row already there gets the new values of the columns in `update`, or is
+    left as it is (`update` empty).
+
+    One statement, so two writers of the same key never both insert: the second waits for the
+    first and then updates or skips, where a select-then-insert (`Session.merge`) lets both
+    see no row and the second fail on the unique key. PostgreSQL and SQLite (3.24+) spell it
+    the same way in SQLAlchemy, each from its own dialect module."""
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise ValueError(f"snn-feed has no upsert for the {dialect} database")
+    keys = [column.name for column in table.primary_key.columns]
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    new = {name: statement.excluded[name] for name in update}
+    return statement.on_conflict_do_update(index_elements=keys, set_=new)
 
 
 def ddl_transactions(connection: Connection) -> Connection:
