@@ -82,9 +82,9 @@ def test_writers_of_the_same_ids_at_once_never_collide_and_leave_one_row_each(
     try:
         with engine.connect() as db:
             counts = {
-                table: db.execute(text(f"SELECT count(*), count(DISTINCT {key}) FROM {table}"))
-                .one()
-                ._tuple()
+                table: tuple(
+                    db.execute(text(f"SELECT count(*), count(DISTINCT {key}) FROM {table}")).one()
+                )
                 for table, key in [("papers", "arxiv_id"), ("translations", "arxiv_id"),
                                    ("log_entries", "key")]
             }  # fmt: skip

@@ -84,7 +84,8 @@ def make_engine(url: str) -> Engine:
     def _one_line(context: ExceptionContext) -> None:
         original = context.original_exception
         if isinstance(context.sqlalchemy_exception, DBAPIError):
-            raise DatabaseError(explain(original, where), where=where) from original
+            message = explain(original, where, statement=context.statement)
+            raise DatabaseError(message, where=where) from original
         if isinstance(original, Exception) and context.sqlalchemy_exception is not None:
             # A value the database layer refused (a bug of ours): its own message, not the
             # statement and parameters SQLAlchemy wraps around it.
@@ -186,8 +187,10 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def explain(error: BaseException, where: str) -> str:
-    """What is wrong with the database and what to do about it, in one line."""
+def explain(error: BaseException, where: str, *, statement: str | None = None) -> str:
+    """What is wrong with the database and what to do about it, in one line: never the SQL or
+    its parameters (abstracts, titles), which `--verbose` shows with the driver's own detail.
+    `statement` names the table when the driver does not."""
     code = getattr(error, "sqlite_errorname", None) or ""
     state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -217,7 +220,29 @@ def explain(error: BaseException, where: str) -> str:
         return f"the database {where} stayed locked by another program; try again later"
     if code.startswith("SQLITE_IOERR"):
         return f"cannot read or write the database {where} ({message}): check its disk"
-    return f"database error on {where}: {message}"
+    named = _table(error, statement)
+    on = f" in table {named}" if named else ""
+    return f"database error on {where}: {type(error).__name__}{on}: {_shorten(message)}"
+
+
+_STATEMENT_TABLE = re.compile(
+    r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|SELECT\b.*?\bFROM)\s+\"?(\w+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _table(error: BaseException, statement: str | None) -> str | None:
+    """The table an error is about: PostgreSQL says (psycopg's `diag`), or the statement does."""
+    diag = getattr(error, "diag", None)
+    if name := getattr(diag, "table_name", None):
+        return str(name)
+    found = _STATEMENT_TABLE.match(statement or "")
+    return found.group(1) if found else None
+
+
+def _shorten(message: str, limit: int = 200) -> str:
+    """A driver's first line, cut short: some quote the value they refused."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def explain_os(error: OSError, where: str) -> str:
