@@ -68,10 +68,11 @@ def corpus(fake_arxiv: FakeArxiv) -> list[FakeEntry]:
 
 @pytest.fixture
 def config(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator,
-           log_repo: Path) -> Path:  # fmt: skip
+           log_repo: Path, any_database_url: str) -> Path:  # fmt: skip
     return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
                         translator_url=fake_translator.base + "/m",
-                        log_path=log_repo / "README.md", arxiv__page_size=50)  # fmt: skip
+                        log_path=log_repo / "README.md", arxiv__page_size=50,
+                        database__url=any_database_url)  # fmt: skip
 
 
 def logged_ids(text: str) -> list[str]:
