@@ -142,6 +142,8 @@ def test_backfill_after_import_adds_no_seed_paper_and_keeps_the_seed_bytes(
     assert git(log_repo, "status", "--porcelain").strip() == ""
 
 
+# SQLite only: a minute on PostgreSQL, whose crash safety the sync and migration tests cover.
+@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
 def test_backfill_killed_halfway_finishes_with_every_paper_once(
     tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
     log_repo: Path,
