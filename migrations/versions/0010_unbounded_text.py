@@ -6,8 +6,9 @@ Create Date: 2026-12-01 18:00:00
 
 PostgreSQL enforces VARCHAR(n) (a month heading over 64 characters or a title over 512
 failed `import` with StringDataRightTruncation); SQLite never did. Every column holding text
-that arrives from outside (arXiv, the log, a feed server, the configuration) becomes TEXT on
-both, so the schemas stay alike; identifiers snn-feed makes itself keep their lengths.
+that arrives from outside (arXiv, the log, a feed server, the configuration) becomes TEXT;
+identifiers snn-feed makes itself keep their lengths. On SQLite, where VARCHAR(n) has TEXT's
+affinity and no limit, nothing changes: copying five tables there would only cost time.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ COLUMNS = {
 """table -> column -> its old length."""
 
 
+def _enforces_lengths() -> bool:
+    return op.get_bind().dialect.name != "sqlite"
+
+
 def upgrade() -> None:
+    if not _enforces_lengths():
+        return
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, length in columns.items():
@@ -40,6 +47,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if not _enforces_lengths():
+        return
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, length in columns.items():
