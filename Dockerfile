@@ -13,14 +13,18 @@ WORKDIR /src
 COPY pyproject.toml README.md alembic.ini ./
 COPY snn_feed ./snn_feed
 COPY migrations ./migrations
-RUN pip install --no-cache-dir . && snn-feed --help > /dev/null
+# EXTRAS: the optional dependencies installed with it; `postgres` (psycopg) unless built with
+# `--build-arg EXTRAS=` for an image that only ever uses SQLite.
+ARG EXTRAS=postgres
+RUN pip install --no-cache-dir ".[${EXTRAS-postgres}]" && snn-feed --help > /dev/null
 
 # /data and /log belong to the image's user (for `docker run -v ...`); Compose runs as yours.
-RUN mkdir -p /data /log && chown snn:snn /data /log
+# The database URL is not set here (it would override config.toml's): without a config file,
+# the default relative `sqlite:///data/snn-feed.sqlite3` lands in /data through the link.
+RUN mkdir -p /data /log && chown snn:snn /data /log && ln -s /data /home/snn/data
 USER snn
 WORKDIR /home/snn
 ENV PYTHONUNBUFFERED=1 \
-    SNN_FEED_DATABASE__URL=sqlite:////data/snn-feed.sqlite3 \
     SNN_FEED_SYNC__LOCK_FILE=/data/snn-feed.lock \
     SNN_FEED_LOG__PATH=/log/README.md
 VOLUME ["/data"]

@@ -50,6 +50,16 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The store, sync, import and backfill tests run on both backends: an SQLite file under
+    tmp_path, or a fresh PostgreSQL database (`postgres_url`: skipped without a server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'feed.sqlite3'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
 def recorded(name_prefix: str) -> dict[str, Any]:
     """A response recorded from the live arXiv API (tests/fixtures/arxiv)."""
     stem = re.escape(name_prefix.rstrip("_"))

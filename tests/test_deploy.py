@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import yaml
 from conftest import FIXTURES
 
 from snn_feed.config import ScheduleSettings
+from snn_feed.config.running import DatabaseSettings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +46,6 @@ def test_the_service_runs_serve_with_health_check_volumes_and_restart(compose: d
     mounts = {v.split(":")[1] for v in service["volumes"]}
     assert {"/data", "/log"} <= mounts
     env = service["environment"]
-    assert env["SNN_FEED_DATABASE__URL"].startswith("sqlite:////data/")
     assert env["SNN_FEED_LOG__PATH"].startswith("/log/")
     # the stop grace period outlasts the service's own safe-stop timeout
     grace = int(re.fullmatch(r"(\d+)s", service["stop_grace_period"]).group(1))
@@ -55,8 +56,7 @@ def test_compose_sets_only_container_paths_and_never_overrides_the_config(compos
     # Environment variables win over config.toml: one with a default value here would
     # silently replace the user's engine, key or push setting.
     service = compose["services"]["snn-feed"]
-    paths = {"SNN_FEED_CONFIG", "SNN_FEED_DATABASE__URL", "SNN_FEED_SYNC__LOCK_FILE",
-             "SNN_FEED_LOG__PATH"}  # fmt: skip
+    paths = {"SNN_FEED_CONFIG", "SNN_FEED_SYNC__LOCK_FILE", "SNN_FEED_LOG__PATH"}
     for name, value in service["environment"].items():
         if name.startswith("SNN_FEED_") and name not in paths:
             assert value is None, f"{name} overrides config.toml"
@@ -87,7 +87,7 @@ def test_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
     lines = [line.strip() for line in (REPO / "Dockerfile").read_text().splitlines()]
     assert re.match(r"FROM python:3\.1[1-9]-slim", lines[next(i for i, x in enumerate(lines)
                                                            if x.startswith("FROM"))])  # fmt: skip
-    assert any(re.match(r"RUN pip install --no-cache-dir \.( |$)", x) for x in lines)
+    assert any(re.match(r"RUN pip install --no-cache-dir \"?\.[[ \"]", x) for x in lines)
     users = [x.split()[1] for x in lines if x.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
     assert 'CMD ["serve"]' in lines and 'ENTRYPOINT ["snn-feed"]' in lines
@@ -102,3 +102,45 @@ def test_compose_variables_of_its_own_do_not_look_like_config_overrides() -> Non
     text = (REPO / "docker-compose.yml").read_text()
     for name in re.findall(r"\$\{(\w+)", text):
         assert not name.startswith("SNN_FEED_") or "__" in name, name
+
+
+def test_the_database_comes_from_config_toml_or_the_shell_never_from_compose_or_the_image(
+    compose: dict,
+) -> None:
+    """A PostgreSQL `[database] url` in config.toml is used as written: neither Compose nor the
+    image sets SNN_FEED_DATABASE__URL (it would win); the shell may, and the default relative
+    SQLite URL still lands in ./data beside the lock."""
+    service = compose["services"]["snn-feed"]
+    assert service["environment"]["SNN_FEED_DATABASE__URL"] is None  # passed through if set
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "SNN_FEED_DATABASE__URL" not in dockerfile
+    config_dir = str(Path(service["environment"]["SNN_FEED_CONFIG"]).parent)
+    default = DatabaseSettings().url.removeprefix("sqlite:///")
+    assert not default.startswith("/")
+    data = str(Path(config_dir) / Path(default).parent)
+    assert f"./data:{data}" in service["volumes"] and "./data:/data" in service["volumes"]
+
+
+def test_postgresql_runs_behind_a_profile_with_a_health_check(compose: dict) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["profiles"] == ["postgres"]
+    assert re.fullmatch(r"postgres:1[5-9](\.\d+)?", postgres["image"])
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    env = postgres["environment"]
+    assert "POSTGRES_PASSWORD" not in env and env["POSTGRES_PASSWORD_FILE"].startswith(
+        "/run/secrets/"
+    )
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in postgres["volumes"])
+
+
+def test_the_image_installs_the_postgresql_driver_by_default() -> None:
+    """The `postgres` extra (psycopg) is what the image's install line installs unless built
+    with `--build-arg EXTRAS=`; `.ci/run` runs that line and imports nothing more."""
+    text = (REPO / "Dockerfile").read_text()
+    (install,) = [x for x in text.splitlines() if x.startswith("RUN pip install")]
+    default = re.search(r"^ARG EXTRAS=(\S*)$", text, re.MULTILINE)
+    assert default is not None and default.group(1) == "postgres"
+    assert '".[${EXTRAS-postgres}]"' in install
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    extra = pyproject["project"]["optional-dependencies"]["postgres"]
+    assert any(dep.startswith("psycopg[binary]") for dep in extra)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +22,13 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    migrate.upgrade(engine)
-    return Store(engine)
+def store(any_database_url: str) -> Iterator[Store]:
+    engine = make_engine(any_database_url)
+    try:
+        migrate.upgrade(engine)
+        yield Store(engine)
+    finally:
+        engine.dispose()
 
 
 def paper(arxiv_id: str = "2611.00001", version: int = 1, **changes: object) -> Paper:
@@ -157,13 +161,39 @@ def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
     assert migrate.scripted_head() == migrate.head_revision()
 
 
-def test_an_older_database_is_still_migrated_to_the_head(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    migrate.upgrade(engine, "0004")
-    assert migrate.current_revision(engine) == "0004"
-    migrate.upgrade(engine)
-    assert migrate.current_revision(engine) == migrate.head_revision()
-    assert "translations" in inspect(engine).get_table_names()
+def test_an_older_database_is_still_migrated_to_the_head(any_database_url: str) -> None:
+    engine = make_engine(any_database_url)
+    try:
+        migrate.upgrade(engine, "0004")
+        assert migrate.current_revision(engine) == "0004"
+        migrate.upgrade(engine)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        assert "translations" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_a_database_from_before_0011_keeps_its_rows_and_takes_text_of_any_length(
+    any_database_url: str,
+) -> None:
+    engine = make_engine(any_database_url)
+    try:
+        migrate.upgrade(engine, "0010")
+        Store(engine).papers.add([(paper("2611.00001"), 3, None)])
+        migrate.upgrade(engine)
+        store = Store(engine)
+        long = "x" * 5000
+        store.papers.add([(paper("2611.00002", doi=long, primary_category=long), 3, long)])
+        store.imported.save(f"title:{long[:2000]}", arxiv_id=None, title=long,
+                            norm_title=long[:2000], section=long, line=1, text=long,
+                            resolution="unresolved")  # fmt: skip
+        assert [p.arxiv_id for p in store.papers.in_state(PaperState.FETCHED)] == [
+            "2611.00001", "2611.00002",
+        ]  # fmt: skip
+        assert store.papers.get("2611.00002").doi == long  # type: ignore[union-attr]
+        assert [e.section for e in store.imported.all()] == [long]
+    finally:
+        engine.dispose()
 
 
 def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
@@ -181,9 +211,11 @@ def test_opening_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) ->
     assert result.stdout.strip() == "[]"
 
 
-def test_papers_logged_before_0008_belong_to_the_log_the_next_sync_writes(tmp_path: Path) -> None:
+def test_papers_logged_before_0008_belong_to_the_log_the_next_sync_writes(
+    any_database_url: str,
+) -> None:
     # Migration 0008 cannot know the configured log; the next sync claims the papers for it.
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    engine = make_engine(any_database_url)
     migrate.upgrade(engine, "0007")
     with engine.begin() as conn:
         conn.execute(text(

@@ -56,7 +56,13 @@ def hostile_entries(now: datetime) -> list[FakeEntry]:
 
 
 @pytest.fixture
-def setup(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path):
+def setup(
+    tmp_path: Path,
+    fake_arxiv: FakeArxiv,
+    fake_translator: FakeTranslator,
+    log_repo: Path,
+    any_database_url: str,
+):
     now = utc_now()
     papers = snn_entries(12, now)
     hostile = hostile_entries(now)
@@ -66,6 +72,7 @@ def setup(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
         arxiv_url=fake_arxiv.url,
         translator_url=fake_translator.base + "/m",
         log_path=log_repo / "README.md",
+        database__url=any_database_url,
     )
     return config, papers, hostile
 

@@ -21,6 +21,7 @@ from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_t
 from snn_feed.pipeline.context import open_seams
 from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
+from snn_feed.sanitize import storable
 from snn_feed.sources import api
 from snn_feed.store import PaperState, Store
 
@@ -78,7 +79,7 @@ def import_log(
 ) -> ImportReport:
     """Record every entry of `text`, the log at `log_path`; resolve title-only entries with
     `search` (None: skip)."""
-    entries, strays = parse_log(text)
+    entries, strays = parse_log(storable(text))  # kept as written, but storable
     report = ImportReport(entries=len(entries), strays=strays)
     known = {row.key: row for row in store.imported.all()}
     in_log = placed_in(store, log_path) if log_path else {}

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from snn_feed.errors import Interrupted, TranslationError
 from snn_feed.pipeline.guard import sha256
-from snn_feed.sanitize import scrub
+from snn_feed.sanitize import scrub, storable
 from snn_feed.store import Store, StoredPaper
 from snn_feed.translation.chain import translate_many
 from snn_feed.translation.engines import NoTranslation, Translation, Translator
@@ -94,7 +94,7 @@ class Translating:
         )
         for arxiv_id, result, engine in results:
             if isinstance(result, TranslationError):
-                self.store.papers.record_translation_failure(arxiv_id, str(result))
+                self.store.papers.record_translation_failure(arxiv_id, storable(str(result)))
                 failures.append(f"translation failed for {arxiv_id}: {result}")
                 in_a_row += 1
                 if unusable is None and engine_unusable(result):
@@ -146,7 +146,8 @@ class Translating:
         return Translation(hit[1], hit[0]) if hit else None
 
     def _remember(self, row: StoredPaper, answer: Translation) -> None:
+        """Cache the engine's answer as it came (the glossary may change), but storable."""
         self.store.translations.remember(
             row.arxiv_id, sha256(row.abstract.encode()), answer.engine, self.glossary.version,
-            answer.text,
+            storable(answer.text),
         )  # fmt: skip

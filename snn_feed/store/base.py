@@ -4,11 +4,15 @@ the copy of a row into its plain record."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, Table
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
+
+from snn_feed.store.engine import upsert
 
 R = TypeVar("R")
 
@@ -29,3 +33,7 @@ class Repository:
 
     def session(self) -> Session:
         return self._sessions()
+
+    def upsert(self, row: type[DeclarativeBase], *, update: Sequence[str] = ()) -> Insert:
+        """This database's `INSERT ... ON CONFLICT` into `row`'s table (`engine.upsert`)."""
+        return upsert(self.engine.dialect.name, cast(Table, row.__table__), update=update)

@@ -1,7 +1,7 @@
 """Everything that depends on the database dialect: opening an engine (SQLite tuned for one
 writer and concurrent readers; PostgreSQL as given), timestamps that read back in UTC, the
-locks (a command's, for hosts sharing one database; the migrations') and the transactions
-migrations run in, and the one-line account of what went wrong."""
+locks (a command's, for hosts sharing one database; the migrations'), the dialect's upsert,
+the transactions migrations run in, and the one-line account of what went wrong."""
 
 from __future__ import annotations
 
@@ -9,16 +9,27 @@ import errno
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic, sleep
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import Insert
 
 from snn_feed.errors import BusyError, DatabaseError
 
@@ -87,13 +98,42 @@ def make_engine(url: str) -> Engine:
     def _one_line(context: ExceptionContext) -> None:
         original = context.original_exception
         if isinstance(context.sqlalchemy_exception, DBAPIError):
-            raise DatabaseError(explain(original, where), where=where) from original
+            message = explain(original, where, statement=context.statement)
+            raise DatabaseError(message, where=where) from original
         if isinstance(original, Exception) and context.sqlalchemy_exception is not None:
             # A value the database layer refused (a bug of ours): its own message, not the
             # statement and parameters SQLAlchemy wraps around it.
             raise original
 
     return engine
+
+
+def upsert(
+    dialect: str,
+    table: Table,
+    *,
+    update: Sequence[str] = (),
+) -> Insert:
+    """`INSERT ... ON CONFLICT (primary key)` into `table`, executed with the rows as its
+    parameters: a row already there gets the new values of the columns in `update`, or is
+    left as it is (`update` empty).
+
+    One statement, so two writers of the same key never both insert: the second waits for the
+    first and then updates or skips, where a select-then-insert (`Session.merge`) lets both
+    see no row and the second fail on the unique key. PostgreSQL and SQLite (3.24+) spell it
+    the same way in SQLAlchemy, each from its own dialect module."""
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table)
+    else:
+        raise ValueError(f"snn-feed has no upsert for the {dialect} database")
+    keys = [column.name for column in table.primary_key.columns]
+    if not update:
+        return statement.on_conflict_do_nothing(index_elements=keys)
+    new = {name: statement.excluded[name] for name in update}
+    return statement.on_conflict_do_update(index_elements=keys, set_=new)
 
 
 def ddl_transactions(connection: Connection) -> Connection:
@@ -214,8 +254,10 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def explain(error: BaseException, where: str) -> str:
-    """What is wrong with the database and what to do about it, in one line."""
+def explain(error: BaseException, where: str, *, statement: str | None = None) -> str:
+    """What is wrong with the database and what to do about it, in one line: never the SQL or
+    its parameters (abstracts, titles), which `--verbose` shows with the driver's own detail.
+    `statement` names the table when the driver does not."""
     code = getattr(error, "sqlite_errorname", None) or ""
     state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or ""
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
@@ -245,7 +287,29 @@ def explain(error: BaseException, where: str) -> str:
         return f"the database {where} stayed locked by another program; try again later"
     if code.startswith("SQLITE_IOERR"):
         return f"cannot read or write the database {where} ({message}): check its disk"
-    return f"database error on {where}: {message}"
+    named = _table(error, statement)
+    on = f" in table {named}" if named else ""
+    return f"database error on {where}: {type(error).__name__}{on}: {_shorten(message)}"
+
+
+_STATEMENT_TABLE = re.compile(
+    r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|SELECT\b.*?\bFROM)\s+\"?(\w+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _table(error: BaseException, statement: str | None) -> str | None:
+    """The table an error is about: PostgreSQL says (psycopg's `diag`), or the statement does."""
+    diag = getattr(error, "diag", None)
+    if name := getattr(diag, "table_name", None):
+        return str(name)
+    found = _STATEMENT_TABLE.match(statement or "")
+    return found.group(1) if found else None
+
+
+def _shorten(message: str, limit: int = 200) -> str:
+    """A driver's first line, cut short: some quote the value they refused."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def explain_os(error: OSError, where: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from snn_feed.store.base import Repository, now, record
 from snn_feed.store.records import ImportedEntry
@@ -24,20 +24,21 @@ class ImportedEntries(Repository):
     ) -> bool:
         """Record an imported entry; False when it was recorded already (import is idempotent:
         what is known is kept, only a missing arXiv id may be filled in)."""  # fmt: skip
+        values = {"key": key, "arxiv_id": arxiv_id, "title": title, "norm_title": norm_title,
+                  "section": section, "line": line, "text": text, "resolution": resolution,
+                  "imported_at": now()}  # fmt: skip
         with self.session() as s, s.begin():
-            row = s.get(LogEntryRow, key)
-            if row is not None:
-                if row.arxiv_id is None and arxiv_id is not None:
-                    row.arxiv_id, row.resolution = arxiv_id, resolution
-                return False
-            s.add(
-                LogEntryRow(
-                    key=key, arxiv_id=arxiv_id, title=title, norm_title=norm_title,
-                    section=section, line=line, text=text, resolution=resolution,
-                    imported_at=now(),
+            # Inserted unless there (one statement: two imports at once never collide).
+            statement = self.upsert(LogEntryRow).returning(LogEntryRow.key)
+            if s.execute(statement, values).first() is not None:
+                return True
+            if arxiv_id is not None:
+                s.execute(
+                    update(LogEntryRow)
+                    .where(LogEntryRow.key == key, LogEntryRow.arxiv_id.is_(None))
+                    .values(arxiv_id=arxiv_id, resolution=resolution)
                 )
-            )  # fmt: skip
-            return True
+            return False
 
     def all(self) -> list[ImportedEntry]:
         with self.session() as s:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, delete, func, select
 
 from snn_feed.store.base import Repository, now, record
 from snn_feed.store.records import FeedCheck, PendingChange
@@ -19,6 +19,8 @@ from snn_feed.store.tables import (
     PendingChangeRow,
     TranslationRow,
 )
+
+_FEED_CHECK_VALUES = ["etag", "last_modified", "announced", "items", "checked_at"]
 
 
 class Translations(Repository):
@@ -46,11 +48,10 @@ class Translations(Repository):
         self, arxiv_id: str, abstract_sha: str, engine: str, version: str, text: str
     ) -> None:
         with self.session() as s, s.begin():
-            s.merge(
-                TranslationRow(
-                    arxiv_id=arxiv_id, abstract_sha=abstract_sha, engine=engine,
-                    glossary_version=version, text=text, created_at=now(),
-                )
+            s.execute(
+                self.upsert(TranslationRow, update=["text", "created_at"]),
+                {"arxiv_id": arxiv_id, "abstract_sha": abstract_sha, "engine": engine,
+                 "glossary_version": version, "text": text, "created_at": now()},
             )  # fmt: skip
 
 
@@ -64,7 +65,9 @@ class Cooldowns(Repository):
 
     def cool_down(self, engine: str, until: datetime) -> None:
         with self.session() as s, s.begin():
-            s.merge(EngineCooldown(engine=engine, until=until))
+            s.execute(
+                self.upsert(EngineCooldown, update=["until"]), {"engine": engine, "until": until}
+            )
 
 
 class FetchedWindows(Repository):
@@ -81,8 +84,11 @@ class FetchedWindows(Repository):
 
     def mark_done(self, query_hash: str, start: datetime, end: datetime, found: int) -> None:
         with self.session() as s, s.begin():
-            s.merge(FetchedWindow(query_hash=query_hash, start=start, end=end, found=found,
-                                  fetched_at=now()))  # fmt: skip
+            s.execute(
+                self.upsert(FetchedWindow, update=["found", "fetched_at"]),
+                {"query_hash": query_hash, "start": start, "end": end, "found": found,
+                 "fetched_at": now()},
+            )  # fmt: skip
 
 
 class FeedChecks(Repository):
@@ -103,11 +109,10 @@ class FeedChecks(Repository):
         items: int,
     ) -> None:
         with self.session() as s, s.begin():
-            s.merge(
-                FeedCheckRow(
-                    url=url, etag=etag, last_modified=last_modified, announced=announced,
-                    items=items, checked_at=now(),
-                )
+            s.execute(
+                self.upsert(FeedCheckRow, update=_FEED_CHECK_VALUES),
+                {"url": url, "etag": etag, "last_modified": last_modified,
+                 "announced": announced, "items": items, "checked_at": now()},
             )  # fmt: skip
 
 
@@ -123,7 +128,7 @@ class LogHashes(Repository):
         """Record the hash of the bytes about to be written (before writing: a crash between
         the two leaves a file that is either unchanged or recognisably ours)."""
         with self.session() as s, s.begin():
-            s.merge(LogState(path=path, sha256=sha256, written_at=now()))
+            s.execute(_log_hash(self, path, sha256, now()))
 
 
 class PendingChanges(Repository):
@@ -145,7 +150,7 @@ class PendingChanges(Repository):
                 )
                 for n, c in enumerate(changes)
             )  # fmt: skip
-            s.merge(LogState(path=log_path, sha256=log_sha256, written_at=stamp))
+            s.execute(_log_hash(self, log_path, log_sha256, stamp))
 
     def pending(self, log_path: str) -> tuple[str, list[PendingChange]] | None:
         """The unfinished step's commit message and files, in the order they are written."""
@@ -162,3 +167,9 @@ class PendingChanges(Repository):
     def done(self, log_path: str) -> None:
         with self.session() as s, s.begin():
             s.execute(delete(PendingChangeRow).where(PendingChangeRow.log_path == log_path))
+
+
+def _log_hash(repository: Repository, path: str, sha256: str, stamp: datetime) -> Executable:
+    """The upsert of a log's expected hash."""
+    statement = repository.upsert(LogState, update=["sha256", "written_at"])
+    return statement.values(path=path, sha256=sha256, written_at=stamp)

@@ -45,40 +45,52 @@ class Papers(Repository):
         ids = [p.arxiv_id for p, _, _ in batch]
         new: list[str] = []
         with self.session() as s, s.begin():
-            known = {
-                row.arxiv_id: row
-                for row in s.scalars(select(PaperRow).where(PaperRow.arxiv_id.in_(ids)))
-            }
+            known = set(s.scalars(select(PaperRow.arxiv_id).where(PaperRow.arxiv_id.in_(ids))))
+            fresh: dict[str, dict[str, Any]] = {}
             for paper, score, code in batch:
-                row = known.get(paper.arxiv_id)
-                if row is None and known_only:
+                if paper.arxiv_id in known or paper.arxiv_id in fresh or known_only:
                     continue
-                if row is None:
-                    entry_key = logged.get(paper.arxiv_id)
-                    if entry_key:
-                        state = PaperState.COMMITTED
-                    elif score < min_score:
-                        state = PaperState.SKIPPED
-                    else:
-                        state = PaperState.FETCHED
-                    row = PaperRow(
-                        arxiv_id=paper.arxiv_id,
-                        state=state,
-                        first_seen=now(),
-                        translate_attempts=0,
-                        origin="import" if entry_key else origin,
-                        log_path=log if entry_key else None,
+                entry_key = logged.get(paper.arxiv_id)
+                if entry_key:
+                    state = PaperState.COMMITTED
+                elif score < min_score:
+                    state = PaperState.SKIPPED
+                else:
+                    state = PaperState.FETCHED
+                fresh[paper.arxiv_id] = {
+                    **_metadata(paper, score, code),
+                    "arxiv_id": paper.arxiv_id, "state": state, "first_seen": now(),
+                    "translate_attempts": 0, "origin": "import" if entry_key else origin,
+                    "log_path": log if entry_key else None,
+                }  # fmt: skip
+            # Inserted unless another writer stored the paper since the select above (one
+            # statement, so it never fails on the key); such a paper is updated below instead.
+            inserted: set[str] = set()
+            if fresh:
+                statement = self.upsert(PaperRow).returning(PaperRow.arxiv_id)
+                inserted = set(s.scalars(statement, list(fresh.values())))
+            for arxiv_id in inserted:
+                if entry_key := logged.get(arxiv_id):
+                    s.execute(
+                        update(LogEntryRow)
+                        .where(LogEntryRow.key == entry_key, LogEntryRow.arxiv_id.is_(None))
+                        .values(arxiv_id=arxiv_id, resolution="matched")
                     )
-                    _copy_metadata(row, paper, score, code)
-                    s.add(row)
-                    known[paper.arxiv_id] = row
-                    if entry_key:
-                        entry = s.get(LogEntryRow, entry_key)
-                        if entry is not None and entry.arxiv_id is None:
-                            entry.arxiv_id, entry.resolution = paper.arxiv_id, "matched"
-                    elif state == PaperState.FETCHED:
-                        new.append(paper.arxiv_id)
-                elif paper.version > row.version:
+                elif fresh[arxiv_id]["state"] == PaperState.FETCHED:
+                    new.append(arxiv_id)
+            rows = {
+                row.arxiv_id: row
+                for row in s.scalars(
+                    select(PaperRow).where(PaperRow.arxiv_id.in_(set(ids) - inserted))
+                )
+            }
+            done = set(inserted)
+            for paper, score, code in batch:
+                row = rows.get(paper.arxiv_id)
+                if row is None or paper.arxiv_id in done:
+                    continue
+                done.add(paper.arxiv_id)
+                if paper.version > row.version:
                     _refresh(row, paper, score, code)
                     if row.state == PaperState.SKIPPED and row.score >= min_score:
                         row.state = PaperState.FETCHED  # the new version is on topic enough
@@ -309,17 +321,17 @@ def _complete(row: PaperRow, paper: Paper, code: str | None) -> None:
         row.code_url = code  # only for entries not written yet: the log is append-only
 
 
+def _metadata(paper: Paper, score: int, code: str | None) -> dict[str, Any]:
+    """The columns of a paper's row that come from its arXiv record."""
+    return {
+        "version": paper.version, "title": paper.title, "authors": list(paper.authors),
+        "abstract": paper.abstract, "categories": list(paper.categories),
+        "primary_category": paper.primary_category, "published": paper.published,
+        "updated": paper.updated, "comment": paper.comment, "journal_ref": paper.journal_ref,
+        "doi": paper.doi, "score": score, "code_url": code,
+    }  # fmt: skip
+
+
 def _copy_metadata(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
-    row.version = paper.version
-    row.title = paper.title
-    row.authors = list(paper.authors)
-    row.abstract = paper.abstract
-    row.categories = list(paper.categories)
-    row.primary_category = paper.primary_category
-    row.published = paper.published
-    row.updated = paper.updated
-    row.comment = paper.comment
-    row.journal_ref = paper.journal_ref
-    row.doi = paper.doi
-    row.score = score
-    row.code_url = code
+    for name, value in _metadata(paper, score, code).items():
+        setattr(row, name, value)

@@ -25,14 +25,14 @@ class PaperRow(Base):
     authors: Mapped[list[str]] = mapped_column(JSON)
     abstract: Mapped[str] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON)
-    primary_category: Mapped[str] = mapped_column(String(64))
+    primary_category: Mapped[str] = mapped_column(Text)
     published: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated: Mapped[datetime] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
     journal_ref: Mapped[str | None] = mapped_column(Text)
-    doi: Mapped[str | None] = mapped_column(String(255))
+    doi: Mapped[str | None] = mapped_column(Text)
     score: Mapped[int] = mapped_column(Integer)
-    code_url: Mapped[str | None] = mapped_column(String(255))
+    code_url: Mapped[str | None] = mapped_column(Text)
 
     state: Mapped[str] = mapped_column(String(16), index=True, default=PaperState.FETCHED)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -59,12 +59,12 @@ class LogEntryRow(Base):
 
     __tablename__ = "log_entries"
 
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
     """`id:<arXiv id>` or `title:<normalised title>`: what makes an entry the same entry."""
     arxiv_id: Mapped[str | None] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
-    norm_title: Mapped[str] = mapped_column(String(512), index=True)
-    section: Mapped[str] = mapped_column(String(64))
+    norm_title: Mapped[str] = mapped_column(Text, index=True)
+    section: Mapped[str] = mapped_column(Text)
     line: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     resolution: Mapped[str] = mapped_column(String(16))
@@ -114,9 +114,9 @@ class FeedCheckRow(Base):
 
     __tablename__ = "feed_checks"
 
-    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
-    etag: Mapped[str | None] = mapped_column(String(255))
-    last_modified: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     announced: Mapped[datetime | None] = mapped_column(UTCDateTime)
     items: Mapped[int] = mapped_column(Integer)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -153,7 +153,7 @@ class LogState(Base):
 
     __tablename__ = "log_state"
 
-    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -165,7 +165,7 @@ class PendingChangeRow(Base):
 
     __tablename__ = "pending_changes"
 
-    log_path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    log_path: Mapped[str] = mapped_column(Text, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     """The order the files are written in."""
     path: Mapped[str] = mapped_column(Text)
