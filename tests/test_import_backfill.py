@@ -152,7 +152,14 @@ def test_a_second_import_after_a_sync_reports_its_entries_as_known_not_new(
     assert git(log_repo, "rev-parse", "HEAD") == head  # and nothing is written again
 
 
-@pytest.mark.parametrize("resolve", [True, False], ids=["ids-by-title-search", "no-resolve"])
+# Both ways of importing on SQLite; on PostgreSQL the one that also resolves titles (each case
+# is 20 s of the suite's time limit).
+@pytest.mark.parametrize(
+    ("any_database_url", "resolve"),
+    [("sqlite", True), ("sqlite", False), ("postgres", True)],
+    ids=["sqlite-ids-by-title-search", "sqlite-no-resolve", "postgres-ids-by-title-search"],
+    indirect=["any_database_url"],
+)
 def test_backfill_after_import_adds_no_seed_paper_and_keeps_the_seed_bytes(
     config: Path, corpus: list[FakeEntry], log_repo: Path, resolve: bool
 ) -> None:
@@ -182,11 +189,11 @@ def test_backfill_killed_halfway_finishes_with_every_paper_once(
     tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
     log_repo: Path,
 ) -> None:  # fmt: skip
-    fake_translator.translate = slow_zh(0.1)
+    fake_translator.translate = slow_zh(0.05)
     args = [sys.executable, "-m", "snn_feed", "backfill", "--config", str(config),
             "--from", "2019-11-01", "--to", "2020-11-30"]  # fmt: skip
     env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
-    for kill_after in (5, 40):
+    for kill_after in (5, 25):
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         start = len(fake_translator.requests)
