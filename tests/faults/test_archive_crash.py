@@ -3,19 +3,19 @@ running the same command again finishes the job, every paper is in the log and i
 files exactly once, git holds the archive in one clean commit, and `--restore` gives back the
 log byte for byte.
 
-The kill comes from inside the process, at its N-th file rename, file removal or git start
-(Python's audit hook sees each one just before it happens): every moment between two steps of
-the archive is reached once, on any machine, however fast or loaded it is.
+The kill comes from inside the process (a fork of the test's), at its N-th file rename, file
+removal or git start (Python's audit hook sees each one just before it happens): every moment
+between two steps of the archive is reached once, on any machine, however fast or loaded it is.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -23,20 +23,30 @@ from pathlib import Path
 from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator
 
-KILL_AT_NTH_STEP = """
-import os, signal, sys
 STEPS = {"os.rename", "os.remove", "os.rmdir", "subprocess.Popen"}
-left = int(os.environ["KILL_AT_STEP"])
-def hook(event, args):
-    global left
-    if event in STEPS:
-        left -= 1
-        if left == 0:
-            os.kill(os.getpid(), signal.SIGKILL)
-sys.addaudithook(hook)
-from snn_feed.cli import main
-main()
-"""
+
+
+def _killed_at(step: int, argv: list[str]) -> None:
+    """In a forked child: run the CLI, SIGKILLed just before its `step`-th step. (A fork of
+    this process, whose imports are done, costs a fraction of a new interpreter per step.)"""
+    left = [step]
+
+    def hook(event: str, args: object) -> None:
+        if event in STEPS:
+            left[0] -= 1
+            if left[0] == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    sys.addaudithook(hook)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    from snn_feed.cli import main
+
+    sys.argv = ["snn-feed", *argv]
+    main()
+
+
 INDEX_LINK = re.compile(r"- \[\d{4}\]\(archive/\d{4}\.md\)$")
 
 
@@ -77,11 +87,12 @@ class Scene:
 
     def killed_run(self, *args: str, step: int) -> int:
         """The command killed just before its `step`-th step; its exit status (-9 if killed)."""
-        env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "KILL_AT_STEP": str(step)}
-        command = [sys.executable, "-c", KILL_AT_NTH_STEP, *args, "--config", str(self.config)]
-        done = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
-        assert done.returncode in (0, -signal.SIGKILL), done.stderr.decode(errors="replace")
-        return done.returncode
+        argv = [*args, "--config", str(self.config)]
+        child = multiprocessing.get_context("fork").Process(target=_killed_at, args=(step, argv))
+        child.start()
+        child.join(timeout=120)
+        assert child.exitcode in (0, -signal.SIGKILL), f"step {step}: exit {child.exitcode}"
+        return child.exitcode
 
     def assert_db_agrees(self, fake_arxiv_ids: set[str]) -> None:
         db = sqlite3.connect(self.work / "data" / "feed.sqlite3")
