@@ -93,3 +93,14 @@ def test_writers_of_the_same_ids_at_once_never_collide_and_leave_one_row_each(
     assert counts == {"papers": (5 * rounds, 5 * rounds),
                       "translations": (5 * rounds, 5 * rounds),
                       "log_entries": (rounds, rounds)}  # fmt: skip
+
+
+def test_an_error_quoting_a_nul_is_recorded_on_postgresql(postgres_url: str) -> None:
+    store = open_store(postgres_url)
+    try:
+        run = store.runs.start("sync")
+        store.runs.finish(run, "failed", error="arXiv sent \x00 in a title")
+        (recorded,) = store.runs.recent(limit=1)
+        assert recorded.outcome == "failed" and recorded.error == "arXiv sent  in a title"
+    finally:
+        store.engine.dispose()

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+from snn_feed.sanitize import storable
 from snn_feed.store.base import Repository, now, record
 from snn_feed.store.records import Run
 from snn_feed.store.tables import SyncRun
@@ -46,6 +47,8 @@ class Runs(Repository):
             return run.id
 
     def finish(self, run_id: int, outcome: str, **values: Any) -> None:
+        if isinstance(values.get("error"), str):  # an error may quote text from outside
+            values["error"] = storable(values["error"])
         with self.session() as s, s.begin():
             s.execute(
                 update(SyncRun)
