@@ -137,6 +137,12 @@ class ScoreSettings(_Section):
         return Weights(**self.model_dump())
 
 
+REQUEST_DEADLINE = (
+    "Deadline of each request: connecting and reading the whole answer (a server that trickles "
+    "its answer is given up at it, and retried as a timeout)."
+)
+
+
 class ArxivSettings(_Section):
     """arXiv's search API, asked politely: one query for all keywords, restricted to a window
     of submission dates, over one connection, with bounded retries."""
@@ -163,11 +169,7 @@ class ArxivSettings(_Section):
         ge=0,
         description="Pause between requests: arXiv asks for one request every 3 seconds.",
     )
-    timeout_seconds: PositiveFloat = Field(
-        default=30.0,
-        description="Deadline of each request: connecting and reading the whole answer (a "
-        "server that trickles its answer is given up at it, and retried as a timeout).",
-    )
+    timeout_seconds: PositiveFloat = Field(default=30.0, description=REQUEST_DEADLINE)
     retries: int = Field(
         default=3,
         ge=0,
@@ -209,11 +211,7 @@ class RssSettings(_Section):
         description="Categories whose daily announcements are read; their items are also "
         "checked against `[feed] categories`, when set.",
     )  # fmt: skip
-    timeout_seconds: PositiveFloat = Field(
-        default=30.0,
-        description="Deadline of each request: connecting and reading the whole answer (a "
-        "server that trickles its answer is given up at it, and retried as a timeout).",
-    )
+    timeout_seconds: PositiveFloat = Field(default=30.0, description=REQUEST_DEADLINE)
     retries: int = Field(
         default=3,
         ge=0,
