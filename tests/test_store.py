@@ -179,7 +179,14 @@ def test_a_database_from_before_0011_keeps_its_rows_and_takes_text_of_any_length
     engine = make_engine(any_database_url)
     try:
         migrate.upgrade(engine, "0010")
-        Store(engine).papers.add([(paper("2611.00001"), 3, None)])
+        with engine.begin() as conn:  # as 0010 had it: today's tables have columns since
+            conn.execute(text(
+                "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
+                "primary_category, published, updated, score, state, first_seen, "
+                "translate_attempts, origin) values ('2611.00001', 1, 'T', '[]', 'A', '[]', "
+                "'cs.NE', '2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'fetched', "
+                "'2026-11-28 12:00:00', 0, 'sync')"
+            ))  # fmt: skip
         migrate.upgrade(engine)
         store = Store(engine)
         long = "x" * 5000
@@ -237,3 +244,43 @@ def test_papers_logged_before_0008_belong_to_the_log_the_next_sync_writes(
     store.papers.requeue(["2611.00001"])  # another log is configured later: it goes back in line
     assert store.papers.get("2611.00001").state == PaperState.TRANSLATED  # type: ignore[union-attr]
     engine.dispose()
+
+
+def test_a_title_translation_moves_no_paper_on(store: Store) -> None:
+    store.papers.add([(paper("2611.00001"), 3, None), (paper("2611.00002"), 3, None)])
+    store.papers.save_titles([("2611.00001", "标题一"), ("2611.00002", "标题二")])
+    rows = [store.papers.get(i) for i in ("2611.00001", "2611.00002")]
+    assert [(r.state, r.title_zh) for r in rows if r] == [
+        (PaperState.FETCHED, "标题一"), (PaperState.FETCHED, "标题二"),
+    ]  # fmt: skip
+    assert [r.arxiv_id for r in store.papers.to_translate()] == ["2611.00001", "2611.00002"]
+
+
+def test_a_new_version_with_another_title_is_asked_for_its_title_again(store: Store) -> None:
+    store.papers.add([(paper("2611.00001"), 3, None), (paper("2611.00002"), 3, None)])
+    store.papers.save_titles([("2611.00001", "旧标题"), ("2611.00002", "标题")])
+    store.papers.add([(paper("2611.00001", 2, title="A new title"), 3, None),
+                      (paper("2611.00002", 2), 3, None)])  # fmt: skip
+    assert store.papers.get("2611.00001").title_zh is None  # type: ignore[union-attr]
+    assert store.papers.get("2611.00002").title_zh == "标题"  # type: ignore[union-attr]
+
+
+def test_a_database_from_before_0012_keeps_its_papers_without_chinese_titles(
+    any_database_url: str,
+) -> None:
+    engine = make_engine(any_database_url)
+    try:
+        migrate.upgrade(engine, "0011")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
+                "primary_category, published, updated, score, state, first_seen, "
+                "translate_attempts, origin) values ('2611.00001', 1, 'T', '[]', 'A', '[]', "
+                "'cs.NE', '2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'fetched', "
+                "'2026-11-28 12:00:00', 0, 'sync')"
+            ))  # fmt: skip
+        migrate.upgrade(engine)
+        row = Store(engine).papers.get("2611.00001")
+        assert row is not None and (row.title, row.title_zh) == ("T", None)
+    finally:
+        engine.dispose()

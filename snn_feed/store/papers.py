@@ -148,6 +148,20 @@ class Papers(Repository):
         with self.engine.begin() as connection:  # one statement, executed for every row
             connection.execute(statement, rows)
 
+    def save_titles(self, titles: Iterable[tuple[str, str]]) -> None:
+        """(arXiv id, Chinese title) in one transaction, whatever each paper's state: a title
+        alone moves no paper on (the abstract does), and a written paper keeps its entry."""
+        rows = [{"id": arxiv_id, "text": text} for arxiv_id, text in titles]
+        if not rows:
+            return
+        statement = (
+            update(PaperRow)
+            .where(PaperRow.arxiv_id == bindparam("id"))
+            .values(title_zh=bindparam("text"))
+        )
+        with self.engine.begin() as connection:  # one statement, executed for every row
+            connection.execute(statement, rows)
+
     def record_translation_failure(self, arxiv_id: str, error: str) -> None:
         with self.session() as s, s.begin():
             s.execute(
@@ -302,6 +316,8 @@ def _refresh(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
     first submission date, and the comment, journal ref, DOI and code link that an
     announcement-feed item does not carry; a version that lost the keywords keeps its score."""
     kept = row.published, row.comment, row.journal_ref, row.doi, row.code_url
+    if paper.title != row.title and row.state == PaperState.FETCHED:
+        row.title_zh = None  # not written yet: the entry shows the new title, so ask again
     _copy_metadata(row, paper, score or row.score, code or kept[4])
     row.published = min(kept[0], paper.published)
     row.comment = paper.comment or kept[1]

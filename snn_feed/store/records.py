@@ -63,6 +63,8 @@ class StoredPaper:
     code_checked_at: datetime | None
     log_path: str | None
     """The log file a written or committed paper is in (None: not written yet)."""
+    title_zh: str | None = None
+    """The Chinese title (`[translate] titles`; None: never asked for, or not yet)."""
 
 
 @dataclass(frozen=True)

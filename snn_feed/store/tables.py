@@ -52,6 +52,8 @@ class PaperRow(Base):
     """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
     log_path: Mapped[str | None] = mapped_column(Text)
     """The log file a written or committed paper is in (None: not written yet)."""
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    """The Chinese title (`[translate] titles`; None: never asked for, or not yet)."""
 
 
 class LogEntryRow(Base):
