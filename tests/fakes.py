@@ -277,7 +277,10 @@ class FakeArxiv(_Server):
 
 def fake_zh(text: str) -> str:
     """The fake engine's deterministic 'translation': recognisably Chinese, and it keeps
-    every hostile character of the input so escaping is tested on translated text too."""
+    every hostile character of the input so escaping is tested on translated text too. Each
+    line is translated as a line, as engines do with titles sent one to a line."""
+    if "\n" in text:
+        return "\n".join(map(fake_zh, text.split("\n")))
     out = text.replace("Spiking neural networks", "脉冲神经网络").replace("spiking", "脉冲")
     return "译文：" + out.replace(". ", "。")
 
@@ -331,9 +334,10 @@ class FakeTranslator(_Server):
                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
                         "role": "assistant", "content": self.translate(user)}}]}  # fmt: skip
             return _json(data)
-        if path == "/api/trans/vip/translate":  # Baidu
-            data = {"from": "en", "to": "zh",
-                    "trans_result": [{"src": text, "dst": self.translate(text)}]}  # fmt: skip
+        if path == "/api/trans/vip/translate":  # Baidu: one result per line of `q`, as Baidu's
+            data = {"from": "en", "to": "zh", "trans_result": [
+                {"src": line, "dst": self.translate(line)} for line in text.split("\n")
+            ]}  # fmt: skip
             return _json(data)
         if path.endswith("/translate"):
             data = {"translatedText": self.translate(text)}

@@ -3,7 +3,7 @@ texts at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -58,6 +58,36 @@ class FallbackChain:
                 continue
             return result
         raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
+
+    def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
+        """Each engine in turn gets the lines no engine before it translated, all together:
+        one engine's batch, not one request per line per engine."""
+        results: list[Translation | TranslationError | None] = [None] * len(lines)
+        failures: list[list[str]] = [[] for _ in lines]
+        for engine in self.engines:
+            left = [i for i, r in enumerate(results) if r is None]
+            if not left:
+                break
+            if self._cooldowns is not None and self._cooldowns.cooling_down(engine.name):
+                for i in left:
+                    failures[i].append(f"{engine.name}: resting after a rate limit")
+                continue
+            answers = engine.translate_lines([lines[i] for i in left])
+            cooled = False
+            for i, answer in zip(left, answers, strict=True):
+                if isinstance(answer, Translation):
+                    results[i] = answer
+                    continue
+                failures[i].append(str(answer))
+                if self._cooldowns is not None and _exhausted(answer) and not cooled:
+                    self._cooldowns.cool_down(engine.name, datetime.now(UTC) + self._rest)
+                    cooled = True
+        return [
+            r if r is not None else TranslationError(
+                "every engine failed: " + "; ".join(failures[i]), engine=self.name
+            )
+            for i, r in enumerate(results)
+        ]  # fmt: skip
 
 
 def _exhausted(err: TranslationError) -> bool:

@@ -3,7 +3,8 @@
 Engines come from deep-translator. It sends requests without a timeout and has its endpoints
 built in, so each call runs under a hard deadline here and the base URL can be replaced (for a
 self-hosted LibreTranslate, a proxy, or a test server). Long abstracts are split on sentence
-boundaries to fit each engine's size limit.
+boundaries to fit each engine's size limit. Titles go many to a request, one to a line
+(`Engine.translate_lines`), each checked and restored on its own.
 """
 
 from __future__ import annotations
@@ -12,17 +13,19 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from snn_feed.config import TranslateSettings
 from snn_feed.deadlines import DeadlineExceeded, within
 from snn_feed.errors import ConfigError, TranslationError
 from snn_feed.retries import RetryPolicy, gave_up, unresolved_name
-from snn_feed.translation.protect import protect, restore
+from snn_feed.translation.lines import answer_lines, pack
+from snn_feed.translation.protect import Masked, protect, protect_lines, restore, restore_line
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Translation(NamedTuple):
@@ -44,6 +47,11 @@ class Translator(Protocol):
         ...
 
     def translate(self, text: str) -> Translation: ...
+
+    def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
+        """Short one-line texts (titles), many to a request: one result per line, in order,
+        each its translation or the error that kept it from having one."""
+        ...
 
 
 # Characters per request each engine accepts (Google: 5000; MyMemory: 500 on its free tier).
@@ -196,7 +204,84 @@ class Engine:
         parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
         return Translation(restore("\n".join(parts), spans, self.name), self.name)
 
+    def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
+        """Lines joined by newlines within the size limit, `MAX_LINES` to a request. A line
+        whose answer is unusable (a batch that came back with more or fewer lines, a line that
+        is no translation or lost a token) is asked for again on its own, until the engine
+        fails `ONE_BY_ONE_FAILURES` in a row; once the engine itself fails (down, a limit, a
+        key), no further request is made and the lines left carry that error."""
+        texts = [" ".join(line.split()) for line in lines]  # a newline would be a line more
+        masked = protect_lines(texts)
+        results: dict[int, Translation | TranslationError] = {}
+        down: TranslationError | None = None
+        in_a_row = 0
+        for group in pack([len(m.text) for m in masked], self.limit):
+            if down is None and len(group) > 1:
+                usable, down = self._batch(group, masked)
+                results.update(usable)
+            for index in group:
+                if index in results:
+                    continue
+                if down is not None:  # not sent: it would fail as the lines before it did
+                    results[index] = down
+                    continue
+                result = results[index] = self._one(texts[index])
+                if not isinstance(result, TranslationError):
+                    in_a_row = 0
+                    continue
+                in_a_row += 1
+                if not bad_answer(result) or in_a_row >= ONE_BY_ONE_FAILURES:
+                    down = result
+        return [results[i] for i in range(len(texts))]
+
+    def _batch(
+        self, group: list[int], masked: list[Masked]
+    ) -> tuple[dict[int, Translation | TranslationError], TranslationError | None]:
+        """The lines of one request that came back usable, and the engine's own failure (down,
+        a limit, a key) if that is why none did."""
+        sent = [masked[i].text for i in group]
+        try:
+            answers = self._retrying(lambda: self._attempt_lines(sent))
+        except TranslationError as err:
+            if not bad_answer(err):
+                return {}, err
+            log.info("%s: %d lines came back unusable (%s); asking one by one", self.name,
+                     len(group), err)  # fmt: skip
+            return {}, None
+        if len(answers) != len(group):
+            log.info("%s: %d lines came back as %d; asking one by one", self.name, len(group),
+                     len(answers))  # fmt: skip
+            return {}, None
+        usable: dict[int, Translation | TranslationError] = {}
+        for index, answer in zip(group, answers, strict=True):
+            text = masked[index].text
+            try:
+                checked = check_translation(text, answer, self.settings.target, self.name)
+                restored = restore_line(checked, masked[index], self.name)
+            except TranslationError:
+                continue  # this line alone is asked for again
+            usable[index] = Translation(restored, self.name)
+        return usable, None
+
+    def _one(self, text: str) -> Translation | TranslationError:
+        try:
+            return self.translate(text)
+        except TranslationError as err:
+            return err
+
+    def _call_lines(self, lines: list[str]) -> list[str]:
+        """One request for several lines; their answers (as many as the engine gave: the caller
+        counts them). Engines with a list in their API send it; others one text of lines."""
+        return answer_lines(self._call("\n".join(lines)), lines)
+
+    def _attempt_lines(self, lines: list[str]) -> list[str]:
+        self._rate.wait()
+        return self._guarded(lambda: self._call_lines(lines))
+
     def _with_retries(self, piece: str) -> str:
+        return self._retrying(lambda: self._attempt(piece))
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
         policy = RetryPolicy(
             self.name, retries=self.settings.retries, first_backoff=1.0, backoff_cap=10.0,
             sleep=self._sleep, retry_on=(TranslationError,), retry_if=_worth_retrying,
@@ -205,13 +290,19 @@ class Engine:
             ),
             level=logging.WARNING,
         )  # fmt: skip
-        return policy.run(lambda: self._attempt(piece))
+        return policy.run(attempt)
 
     def _attempt(self, piece: str) -> str:
         """One rate-limited request for `piece`; any failure as a TranslationError."""
         self._rate.wait()
+        return self._guarded(
+            lambda: check_translation(piece, self._call(piece), self.settings.target, self.name)
+        )
+
+    def _guarded(self, request: Callable[[], T]) -> T:
+        """What `request` returns; any failure as a TranslationError."""
         try:
-            return check_translation(piece, self._call(piece), self.settings.target, self.name)
+            return request()
         except TranslationError:
             raise
         except Exception as err:  # deep-translator raises many unrelated types
@@ -225,6 +316,17 @@ class Engine:
             error = TranslationError(f"{self.name}: {reason}", engine=self.name, status=status)
         # Raised out here, not chained: the original's text may hold the key (LibreTranslate).
         raise error
+
+
+ONE_BY_ONE_FAILURES = 2
+"""Lines asked for one by one that fail in a row before the engine is taken to be failing
+them all (the lines left are not sent, and the next engine of a chain gets them)."""
+
+
+def bad_answer(err: TranslationError) -> bool:
+    """The engine answered, but not with a translation: asking again, or for less, may do;
+    any other failure is the engine's own (down, a limit, a key) and holds for every text."""
+    return "bad answer" in str(err)
 
 
 def _no_connection(err: BaseException) -> bool:
@@ -326,3 +428,6 @@ class NoTranslation:
 
     def translate(self, text: str) -> Translation:
         return Translation("", self.name)
+
+    def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
+        return [Translation("", self.name) for _ in lines]

@@ -17,6 +17,7 @@ from snn_feed.config import TranslateSettings
 from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import TranslationError
 from snn_feed.translation.engines import MAX_ANSWER_BYTES, Engine, unreachable_host
+from snn_feed.translation.lines import answer_lines
 
 
 class HttpEngine(Engine):
@@ -69,6 +70,12 @@ class DeepL(HttpEngine):
     default_url = "https://api-free.deepl.com"
 
     def _call(self, piece: str) -> str:
+        return self._texts([piece])[0]
+
+    def _call_lines(self, lines: list[str]) -> list[str]:
+        return self._texts(lines)  # DeepL's own batch: one `text` per line, one answer each
+
+    def _texts(self, texts: list[str]) -> list[str]:
         target = "ZH-HANS" if self.settings.target.lower() in ("zh", "zh-cn", "zh-hans") else (
             self.settings.target.upper()
         )  # fmt: skip
@@ -80,12 +87,15 @@ class DeepL(HttpEngine):
         data = self._send(
             "POST", "/v2/translate",
             headers={"Authorization": f"DeepL-Auth-Key {self.key}"},
-            json={"text": [piece], "source_lang": "EN", "target_lang": target},
+            json={"text": texts, "source_lang": "EN", "target_lang": target},
         )  # fmt: skip
         try:
-            return str(data["translations"][0]["text"])
-        except (KeyError, IndexError, TypeError) as err:
+            answers = [str(item["text"]) for item in data["translations"]]
+        except (KeyError, TypeError) as err:
             raise TranslationError("deepl: bad answer: no translation", engine=self.name) from err
+        if not answers:
+            raise TranslationError("deepl: bad answer: no translation", engine=self.name)
+        return answers
 
 
 def prompt(target: str, terms_table: dict[str, str]) -> str:
@@ -98,12 +108,30 @@ def prompt(target: str, terms_table: dict[str, str]) -> str:
     )
 
 
+def lines_prompt(target: str, terms_table: dict[str, str]) -> str:
+    """The instructions for titles sent one to a line, carrying the glossary."""
+    terms = "\n".join(f"- {en} -> {zh}" for en, zh in terms_table.items())
+    return (
+        f"Translate each line of the user's text, the title of a scientific paper, into "
+        f"{target} (Simplified Chinese). Reply with exactly one line for each line, in the "
+        "same order: the translations only, not numbered, no blank lines. Keep tokens like "
+        f"⟦0⟧ exactly as they are. Use these terms:\n{terms}"
+    )
+
+
 class OpenAI(HttpEngine):
     name = "openai"
     default_url = "https://api.openai.com/v1"
     limit = 12000
 
     def _call(self, piece: str) -> str:
+        return self._chat(prompt(self.settings.target, self.settings.glossary), piece)
+
+    def _call_lines(self, lines: list[str]) -> list[str]:
+        instructions = lines_prompt(self.settings.target, self.settings.glossary)
+        return answer_lines(self._chat(instructions, "\n".join(lines)), lines)
+
+    def _chat(self, instructions: str, text: str) -> str:
         data = self._send(
             "POST", "/chat/completions",
             headers={"Authorization": f"Bearer {self.key}"} if self.key else {},
@@ -111,11 +139,8 @@ class OpenAI(HttpEngine):
                 "model": self.settings.model,
                 "temperature": 0,
                 "messages": [
-                    {
-                        "role": "system",
-                        "content": prompt(self.settings.target, self.settings.glossary),
-                    },
-                    {"role": "user", "content": piece},
+                    {"role": "system", "content": instructions},
+                    {"role": "user", "content": text},
                 ],
             },
         )  # fmt: skip
