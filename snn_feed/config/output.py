@@ -17,9 +17,9 @@ creates by itself, so that a typo in a configured path never starts a second one
 
 
 class TranslateSettings(_Section):
-    """The translation of each new abstract into Chinese (the title stays in English). A paper
-    is not written to the log until it is translated. Changing `glossary` or `corrections`
-    changes the glossary version, under which translations are cached."""
+    """The translation of each new abstract, and with `titles` of each title, into Chinese. A
+    paper is not written to the log until it is translated. Changing `glossary` or
+    `corrections` changes the glossary version, under which translations are cached."""
 
     backend: Literal["google", "libre", "mymemory", "deepl", "openai", "baidu", "none"] = Field(
         default="google",
@@ -98,6 +98,13 @@ class TranslateSettings(_Section):
         description='An engine answering 429 or "quota used up" is skipped for this long '
         "(kept in the database, so cron runs honour it too).",
     )
+    titles: bool | None = Field(
+        default=None,
+        description="Translate titles too, through the same engines, glossary and cache, many "
+        "titles to a request; a paper whose title is not translated yet waits, as for its "
+        "abstract. Unset: on in the `bilingual` log style, off otherwise.",
+        examples=[True],
+    )
     glossary: dict[str, str] = Field(
         default_factory=lambda: dict(_glossary.GLOSSARY),
         description="The terminology table, English term to the canonical Chinese term; "
@@ -107,6 +114,19 @@ class TranslateSettings(_Section):
         default_factory=lambda: dict(_glossary.MISTRANSLATIONS),
         description="Mistranslations rewritten to the canonical term in every translation.",
     )
+
+
+TITLED_STYLES = ("bilingual",)
+"""Log styles whose entries show the Chinese title: `[translate] titles` is on in them unless
+set."""
+
+
+def titles_wanted(translate: TranslateSettings, style: str) -> bool:
+    """Whether titles are translated for a log written in `style`: as `[translate] titles`
+    says, else as the style needs (a Chinese title nobody shows is not worth a request)."""
+    if translate.titles is not None:
+        return translate.titles
+    return style in TITLED_STYLES
 
 
 class LogSettings(_Section):

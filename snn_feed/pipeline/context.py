@@ -21,6 +21,7 @@ from time import sleep as pause
 from zoneinfo import ZoneInfo
 
 from snn_feed.config import RssSettings, Settings
+from snn_feed.config.output import titles_wanted
 from snn_feed.errors import BusyError, ConfigError, Interrupted, SnnFeedError
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.journal.paths import safe_config_path, safe_log_path
@@ -85,9 +86,13 @@ class Seams:
         return Selection(self.settings.feed, self.settings.score.weights())
 
     def translating(self) -> Translating:
-        t = self.settings.translate
+        """The translate stage of every command that translates (sync, backfill,
+        retranslate): built here only, so they all ask for titles alike."""
+        t, log = self.settings.translate, self.settings.log
+        style = log.style  # style: the lead replaces this with the log's resolved style
         return Translating(self.store, self.translator, Glossary(t.glossary, t.corrections),
-                           t.concurrency, self.should_stop)  # fmt: skip
+                           t.concurrency, self.should_stop,
+                           titles=titles_wanted(t, style))  # fmt: skip
 
     def guard(self) -> LogGuard:
         return LogGuard(self.store, self.git, self.log_path)
