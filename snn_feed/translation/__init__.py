@@ -1,1 +1,1 @@
-"""Chinese abstracts: the engines, their fallback chain, the glossary."""
+"""Chinese abstracts and titles: the engines, their fallback chain, the glossary."""
