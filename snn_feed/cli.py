@@ -232,8 +232,8 @@ def serve(settings: Settings) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--month", type=click.DateTime(["%Y-%m"]), default=None, metavar="YYYY-MM",
-    help="Also show how that month's papers scored (1-5), and how many [feed] min_score held "
-    "back.",
+    help="Also show how that month's papers scored (1-5), how many [feed] min_score held "
+    "back, and the venues they were accepted at with their scores.",
 )  # fmt: skip
 @common_options
 def status(settings: Settings, as_json: bool, month: datetime | None) -> None:

@@ -9,6 +9,7 @@ from conftest import run_cli
 
 from snn_feed.config import Settings, load_settings
 from snn_feed.errors import ConfigError
+from snn_feed.pipeline.venues import Venue
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -221,3 +222,40 @@ def test_an_unknown_key_suggests_the_nearest_known_one(tmp_path: Path, toml: str
 )
 def test_a_commit_message_git_cannot_take_is_refused_at_load(tmp_path: Path, message: str):
     assert error_of(tmp_path, f"[git]\nmessage = {message}\n").startswith("config: git.message: ")
+
+
+def test_venue_bonuses_are_keyed_by_the_tables_names_in_any_case(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[score.venues]\nneurips = 1.0\n"ieee tnnls" = 0.5\n')
+    settings = load_settings(config, environ={})
+    assert settings.score.venues == {"NeurIPS": 1.0, "IEEE TNNLS": 0.5}
+    assert settings.score.weights().venue_bonus(Venue("NeurIPS", 2025, None)) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("Neurip = 1.0", "'Neurip' is not a venue of the table (did you mean NeurIPS? "),
+        ("Conference = 1.0", "'Conference' is not a venue of the table (docs/venue-list.md)"),
+        ("NeurIPS = 1.0\nneurips = 2.0", "NeurIPS is given twice"),
+        ("NeurIPS = 6.0", "venue bonuses must be between -5 and 5"),
+    ],
+)
+def test_a_venue_not_in_the_table_is_a_one_line_config_error(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    (tmp_path / "config.toml").write_text(f"[score.venues]\n{toml}\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "config.toml", environ={})
+    assert str(err.value).startswith("config: score.venues: ")
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_watched_authors_with_bonuses_reach_the_score(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[score.authors]\n"Kaushik Roy" = 1.5\n')
+    weights = load_settings(config, environ={}).score.weights()
+    assert weights.author_bonus(["A. Sengupta", "K. Roy"]) == 1.5
+    config.write_text('[score.authors]\n"Kaushik Roy" = -1\n')
+    with pytest.raises(ConfigError, match="author bonuses must be between 0 and 5"):
+        load_settings(config, environ={})

@@ -143,7 +143,9 @@ def test_the_generated_config_toml_loads_to_the_built_in_defaults(tmp_path: Path
     assert loaded.model_dump() == Settings(base_dir=tmp_path).model_dump()
 
 
-@pytest.mark.parametrize("name", ["docs/commands.md", "docs/configuration.md", "config.toml"])
+@pytest.mark.parametrize(
+    "name", ["docs/commands.md", "docs/configuration.md", "docs/venue-list.md", "config.toml"]
+)
 def test_the_generated_files_are_current(name: str) -> None:
     expected = reference.generated_files(REPO)[REPO / name]
     actual = (REPO / name).read_text(encoding="utf-8") if (REPO / name).is_file() else ""

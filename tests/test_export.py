@@ -16,7 +16,13 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, fake_zh
 from lxml import etree
 
 from snn_feed.config import load_settings
-from snn_feed.service.export import FeedInfo, FeedItem, export_atom, render_atom
+from snn_feed.service.export import (
+    VENUE_SCHEME,
+    FeedInfo,
+    FeedItem,
+    export_atom,
+    render_atom,
+)
 from snn_feed.store import open_store
 
 pytestmark = pytest.mark.clock  # reads the wall clock: CI runs it at hard instants too
@@ -253,6 +259,29 @@ def test_characters_xml_cannot_hold_are_dropped_not_fatal() -> None:
     assert entry.title == "Spiking neural networks"
     assert [a.name for a in entry.authors] == ["A Author"]
     assert entry.content[0].value == "脉冲神经网络"
+
+
+def test_an_entry_shows_its_venue_as_a_category_and_in_its_summary(env: Env) -> None:
+    accepted, submitted, published = env.papers[:3]
+    accepted.comment = "8 pages. Accepted at NeurIPS 2025 (oral)"
+    submitted.comment = "Submitted to ICLR 2026"
+    published.journal_ref = "IEEE Transactions on Neural Networks and Learning Systems, 2024"
+    env.sync()
+    out = env.tmp / "feed.atom"
+    assert env.export("--atom", str(out)).returncode == 0
+    feed = read_feed(out)
+    by_id = {e.id.rsplit("/", 1)[1]: e for e in feed.entries}
+
+    def venues(arxiv_id: str) -> list[str]:
+        return [t.term for t in by_id[arxiv_id].tags if t.scheme == VENUE_SCHEME]
+
+    assert venues(accepted.arxiv_id) == ["NeurIPS 2025 (oral)"]
+    assert by_id[accepted.arxiv_id].summary.startswith("[NeurIPS 2025 (oral)] ")
+    assert venues(published.arxiv_id) == ["IEEE TNNLS 2024"]
+    assert venues(submitted.arxiv_id) == []
+    assert not by_id[submitted.arxiv_id].summary.startswith("[")
+    # the arXiv categories are still there, apart from the venue
+    assert "cs.NE" in [t.term for t in by_id[accepted.arxiv_id].tags if not t.scheme]
 
 
 # -- the old feed survives a failed write -------------------------------------------------

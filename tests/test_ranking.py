@@ -75,6 +75,24 @@ def test_papers_below_min_score_are_stored_but_never_translated_or_logged(
     assert data["month"]["below_min_score"] == 1
 
 
+def test_status_month_shows_the_venues_the_months_papers_were_accepted_at_with_scores(
+    config: Path, fake_arxiv: FakeArxiv
+) -> None:
+    central, title, mention = fake_arxiv.entries
+    central.comment = "Accepted at NeurIPS 2025 (oral)"
+    title.journal_ref = "Advances in Neural Information Processing Systems 38 (2025)"
+    mention.comment = "Submitted to ICLR 2026"  # not a venue: only submitted
+    config.write_text(config.read_text() + "[score.venues]\nneurips = 1.0\n")
+    assert run_cli("sync", "--config", str(config)).returncode == 0
+    month = f"{central.published.astimezone(ZoneInfo('America/New_York')):%Y-%m}"
+
+    text = run_cli("status", "--config", str(config), "--month", month).stdout.splitlines()
+    at = text.index(next(line for line in text if line.startswith("venues they were accepted")))
+    assert text[at + 1 :] == ["  NeurIPS    2  [5]x1 [4]x1"]  # the title hit: 3, +1 for NeurIPS
+    data = json.loads(run_cli("status", "--config", str(config), "--json", "--month", month).stdout)
+    assert data["month"]["venues"] == {"NeurIPS": [5, 4]}
+
+
 def test_keyword_weights_from_the_config_change_which_papers_are_logged(
     config: Path, log_repo: Path
 ) -> None:

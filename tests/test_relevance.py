@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -86,6 +87,42 @@ def test_field_weights_and_category_bonus_change_the_score() -> None:
                   ["cs.CV", "cs.NE"], "cs.CV", NOW, NOW)  # fmt: skip
     both = Weights(categories={"cs.CV": -2.0, "cs.NE": 1.0})
     assert score(cross, kw, weights=both) == 2  # 3 + 1 - 2
+
+
+def test_an_accepted_venue_adds_its_bonus_but_a_submission_or_workshop_does_not() -> None:
+    kw = DEFAULT_KEYWORDS
+    mention = paper("Graph learning", "Related to spiking neural networks.")
+    weights = Weights(venues={"neurips": 2.0, "IEEE TNNLS": 1.0})  # any case, as configured
+
+    def with_comment(comment: str | None, journal_ref: str | None = None) -> int:
+        return score(
+            replace(mention, comment=comment, journal_ref=journal_ref), kw, weights=weights
+        )
+
+    assert with_comment(None) == 1
+    assert with_comment("Accepted at NeurIPS 2025 (spotlight)") == 3
+    assert with_comment("Under review at NeurIPS 2025") == 1
+    assert with_comment("Accepted at the NeurIPS 2025 Workshop on Neuro AI") == 1
+    assert with_comment("Accepted at ICML 2025") == 1  # no bonus configured for it
+    assert (
+        with_comment(None, "IEEE Transactions on Neural Networks and Learning Systems, 2024") == 2
+    )
+    assert (
+        score(replace(mention, comment="NeurIPS 2025"), kw, weights=Weights(venues={"NeurIPS": 9}))
+        == 5
+    )
+
+
+def test_the_best_watched_author_gives_the_bonus_not_the_sum_of_them() -> None:
+    kw = DEFAULT_KEYWORDS
+    mention = replace(
+        paper("Graph learning", "Related to spiking neural networks."),
+        authors=["A. Sengupta", "KAUSHIK ROY", "Roy, Kaushik"],
+    )
+    assert score(mention, kw, weights=Weights(authors={"Kaushik Roy": 1.0})) == 2
+    watched = Weights(authors={"Kaushik Roy": 1.0, "Abhronil Sengupta": 2.0, "Wolfgang Maass": 4})
+    assert score(mention, kw, weights=watched) == 3  # 1 + the best of 1 and 2
+    assert score(mention, kw, weights=Weights(authors={"Kamal Roy": 3.0})) == 1
 
 
 def test_half_points_round_up_even_when_decimals_do_not_add_up_exactly() -> None:

@@ -96,6 +96,28 @@ def test_the_search_api_completes_what_the_announcement_feed_lacked(store: Store
     )  # fmt: skip
 
 
+def test_a_comment_the_search_api_brings_rescores_a_paper_not_yet_written(store: Store) -> None:
+    # The feed's item scored 1 (held back by min_score 2); the API's comment says "Accepted at
+    # NeurIPS 2025", which the config rewards: the paper is logged after all.
+    assert store.papers.add([(paper(comment=None), 1, None)], min_score=2) == []
+    accepted = paper(comment="Accepted at NeurIPS 2025")
+    assert store.papers.add([(accepted, 3, None)], min_score=2) == ["2611.00001"]
+    row = store.papers.get("2611.00001")
+    assert row is not None and (row.state, row.score) == (PaperState.FETCHED, 3)
+    # The feed seen again (no comment, its lower score) takes nothing back
+    store.papers.add([(paper(comment=None), 1, None)], min_score=2)
+    assert store.papers.get("2611.00001").score == 3  # type: ignore[union-attr]
+
+
+def test_a_written_entry_keeps_its_score_when_the_comment_comes_later(store: Store) -> None:
+    store.papers.add([(paper(comment=None), 2, None)])
+    store.papers.save_translation("2611.00001", "译文", "google")
+    store.papers.mark_written(["2611.00001"], "2026.11", "/logs/README.md")
+    store.papers.add([(paper(comment="Accepted at NeurIPS 2025"), 4, None)])
+    row = store.papers.get("2611.00001")
+    assert row is not None and (row.score, row.comment) == (2, "Accepted at NeurIPS 2025")
+
+
 def test_a_written_entry_gets_no_code_link_afterwards(store: Store) -> None:
     store.papers.add([(paper(comment=None), 3, None)])
     store.papers.save_translation("2611.00001", "译文", "google")

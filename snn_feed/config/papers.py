@@ -80,6 +80,8 @@ class ScoreSettings(_Section):
       + variety                                             (2+ different keywords)
       + repeated                                            (3+ mentions in the abstract)
       + the largest category bonus + the largest category penalty among its categories
+      + the bonus of its venue                   (accepted or published there, not a workshop)
+      + the largest bonus among its watched authors
 
     where w(k) is the weight of keyword k in `[score.keywords]` (1.0 when not listed). A change
     applies to papers found from then on: entries already in the log keep their score.
@@ -117,6 +119,23 @@ class ScoreSettings(_Section):
         examples=[{"cs.NE": 1.0, "cs.CV": -1.0}],
     )
 
+    venues: dict[str, float] = Field(
+        default_factory=dict,
+        description="Bonus points, from -5 to 5, per venue a paper's arXiv comment or journal "
+        "reference says it was accepted at or published in (not one it was only submitted to, "
+        "nor a workshop held with it). Keys are the venue names of "
+        "docs/venue-list.md, in any case; another name is a config error.",
+        examples=[{"NeurIPS": 1.0, "IEEE TNNLS": 0.5, "ISSCC": 1.0}],
+    )
+    authors: dict[str, float] = Field(
+        default_factory=dict,
+        description="Bonus points, from 0 to 5, per watched author, matched on every author "
+        'of a paper with accents, case, hyphens, initials and "Last, First" tolerated ("K. '
+        'Roy" is also Kamal Roy; surnames must be equal). A paper gets the largest bonus '
+        "among its watched authors, not their sum.",
+        examples=[{"Kaushik Roy": 1.0, "Wolfgang Maass": 1.0}],
+    )
+
     @field_validator("keywords")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
@@ -129,6 +148,39 @@ class ScoreSettings(_Section):
     def _bonuses(cls, value: dict[str, float]) -> dict[str, float]:
         if any(not -5 <= w <= 5 for w in value.values()):
             raise ValueError("category bonuses must be between -5 and 5")
+        return value
+
+    @field_validator("venues")
+    @classmethod
+    def _venues(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not -5 <= w <= 5 for w in value.values()):
+            raise ValueError("venue bonuses must be between -5 and 5")
+        if not value:
+            return value
+        import difflib
+
+        from snn_feed.pipeline import venues
+
+        known: dict[str, float] = {}
+        for name, bonus in value.items():
+            spelled = venues.canonical(name)
+            if spelled is None:
+                folded = {n.casefold(): n for n in venues.names()}
+                near = difflib.get_close_matches(name.casefold(), folded, n=1, cutoff=0.6)
+                hint = f"did you mean {folded[near[0]]}? " if near else ""
+                raise ValueError(f"{name!r} is not a venue of the table ({hint}docs/venue-list.md)")
+            if spelled in known:
+                raise ValueError(f"{spelled} is given twice")
+            known[spelled] = bonus
+        return known  # the table's spelling: "neurips" is NeurIPS
+
+    @field_validator("authors")
+    @classmethod
+    def _authors(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(not 0 <= w <= 5 for w in value.values()):
+            raise ValueError("author bonuses must be between 0 and 5")
+        if any(not any(c.isalpha() for c in name) for name in value):
+            raise ValueError("an author's name needs letters")
         return value
 
     def weights(self) -> relevance.Weights:

@@ -1,7 +1,8 @@
 """Which papers belong in the log, how relevant they are, and where their code lives.
 
 Pure functions over text: the arXiv query, the local keyword filter (arXiv's search is fuzzy,
-so every result is checked again here), the 1-5 score and the code repository link.
+so every result is checked again here), the 1-5 score (with its venue and watched-author
+bonuses) and the code repository link.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 
+from snn_feed.pipeline.authors import same_person
+from snn_feed.pipeline.venues import Venue, venue_of
 from snn_feed.records import Paper
 
 
@@ -103,13 +106,38 @@ class Weights:
     categories: Mapping[str, float] = field(default_factory=dict)
     """Bonus (or, negative, penalty) points per arXiv category; a paper gets its largest
     bonus and its largest penalty."""
+    venues: Mapping[str, float] = field(default_factory=dict)
+    """Bonus (or, negative, penalty) points per venue, by its canonical name in any case
+    ("neurips" is NeurIPS); a workshop held with the venue gets none."""
+    authors: Mapping[str, float] = field(default_factory=dict)
+    """Bonus points per watched author (matched by `authors.same_person`); a paper gets the
+    largest of its watched authors' bonuses, not their sum."""
 
     def of(self, keyword: str) -> float:
         return self._by_concept.get(_concept(keyword), 1.0)
 
+    def venue_bonus(self, venue: Venue | None) -> float:
+        """The points `venue` adds: its bonus, 0 at a workshop or with no venue."""
+        if venue is None or venue.workshop:
+            return 0.0
+        return self._by_venue.get(venue.name.casefold(), 0.0)
+
+    def author_bonus(self, authors: Sequence[str]) -> float:
+        """The largest bonus of a watched author among `authors` (0 with none): a paper of
+        two watched authors is not twice as relevant."""
+        return max(
+            (bonus for name, bonus in self.authors.items()
+             if any(same_person(name, a) for a in authors)),
+            default=0.0,
+        )  # fmt: skip
+
     @cached_property
     def _by_concept(self) -> dict[str, float]:
         return {_concept(k): w for k, w in self.keywords.items()}
+
+    @cached_property
+    def _by_venue(self) -> dict[str, float]:
+        return {name.casefold(): bonus for name, bonus in self.venues.items()}
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -131,6 +159,8 @@ def score(
         found x w(weightiest keyword found) + title x w(weightiest keyword in the title)
         + variety (2+ different keywords) + repeated (3+ mentions in the abstract)
         + the largest category bonus + the largest category penalty
+        + the venue's bonus (from the comment or journal reference; not for a workshop)
+        + the largest bonus among the paper's watched authors
     """
     text = f"{paper.title}\n{paper.abstract}"
     if exclude and keyword_hits(text, exclude):
@@ -148,6 +178,10 @@ def score(
         points += weights.repeated
     bonuses = [weights.categories.get(c, 0.0) for c in paper.categories]
     points += max([0.0, *bonuses]) + min([0.0, *bonuses])  # the best bonus, the worst penalty
+    if weights.venues:  # reading the comment costs more than the rest of the score
+        points += weights.venue_bonus(venue_of(paper.comment, paper.journal_ref))
+    if weights.authors:
+        points += weights.author_bonus(paper.authors)
     # Half up, not to even: 2.5 points is a 3, as a reader would round it (rounded to 9
     # places first, so that 2.4999999999999996 from adding decimals counts as 2.5).
     return max(1, min(5, math.floor(round(points, 9) + 0.5)))

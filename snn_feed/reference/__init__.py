@@ -1,11 +1,12 @@
 """The command and configuration references, and the shipped config.toml, built from the code.
 
-The help of each click command and the description of each config field are the only copy of
-that text: docs/commands.md, docs/configuration.md and config.toml are rendered from them, so
-they cannot drift apart, and tests/test_docs.py fails when a committed copy is stale. Pure
-functions from the command tree and the config model to text; `main` writes the files.
+The help of each click command, the description of each config field and the table of venues
+are the only copy of that text: docs/commands.md, docs/configuration.md, config.toml and
+docs/venue-list.md are rendered from them, so they cannot drift apart, and tests/test_docs.py
+fails when a committed copy is stale. Pure functions from the command tree, the config model
+and the venue table to text; `main` writes the files.
 
-    python -m snn_feed.reference           # rewrite the three files
+    python -m snn_feed.reference           # rewrite the four files
     python -m snn_feed.reference --check   # exit 1 when one of them is out of date
 """
 
@@ -23,10 +24,11 @@ from snn_feed.reference.configuration import (
     toml_value,
 )
 from snn_feed.reference.text import sections
+from snn_feed.reference.venues import venues_markdown
 
 __all__ = [
     "commands_markdown", "config_toml", "configuration_markdown", "generated_files", "main",
-    "sections", "stale_files", "toml_key", "toml_value",
+    "sections", "stale_files", "toml_key", "toml_value", "venues_markdown",
 ]  # fmt: skip
 
 
@@ -35,6 +37,7 @@ def generated_files(root: Path) -> dict[Path, str]:
     return {
         root / "docs" / "commands.md": commands_markdown(),
         root / "docs" / "configuration.md": configuration_markdown(),
+        root / "docs" / "venue-list.md": venues_markdown(),
         root / "config.toml": config_toml(),
     }
 

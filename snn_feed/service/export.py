@@ -23,6 +23,7 @@ from snn_feed import __version__
 from snn_feed.errors import ExportError, LogFileError
 from snn_feed.journal import logfile
 from snn_feed.journal.paths import safe_config_path
+from snn_feed.pipeline.venues import venue_of
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 # other than tab and newlines, lone surrogates, U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+VENUE_SCHEME = "urn:snn-feed:venue"
+"""The scheme of an entry's venue category, which sets it apart from its arXiv categories."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class FeedItem:
     logged_at: datetime
     """When it was put in the log (its submission time for papers imported from a hand-made
     log): what "latest" means in the feed."""
+    venue: str | None = None
+    """Where it was accepted or published, as its tag reads ("NeurIPS 2025 (oral)")."""
 
     @property
     def abs_url(self) -> str:
@@ -102,9 +107,14 @@ def render_atom(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
         entry.updated(item.updated)
         if item.abstract_zh:
             entry.content(_text(item.abstract_zh), type="text")
-        entry.summary(_text(item.abstract), type="text")
+        # Readers show the summary more often than categories: the tag leads it too.
+        venue = _text(item.venue) if item.venue else None
+        summary = f"[{venue}] {_text(item.abstract)}" if venue else _text(item.abstract)
+        entry.summary(summary, type="text")
         for term in item.categories:
             entry.category(term=_text(term))
+        if venue:
+            entry.category(term=venue, scheme=VENUE_SCHEME, label=venue)
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
@@ -120,6 +130,7 @@ def item_of(row: StoredPaper) -> FeedItem:
         published=row.published,
         updated=row.updated,
         logged_at=row.written_at or row.published,
+        venue=venue.label() if (venue := venue_of(row.comment, row.journal_ref)) else None,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from snn_feed.config import Settings
 from snn_feed.journal.gitrepo import Commit
+from snn_feed.pipeline.venues import venue_of
 from snn_feed.service.schedule import fire_times, make_trigger, next_run
 from snn_feed.store import PaperState, Run, Store
 
@@ -77,6 +78,10 @@ class MonthScores:
     logged: int
     imported: int
     """Papers of a hand-made log adopted by `import`: logged, never scored."""
+    venues: dict[str, list[int]] = field(default_factory=dict)
+    """Venue (its name, "(workshop)" added for one of its workshops) -> the scores of the
+    month's papers accepted or published there, highest first; the venues with most papers
+    first. Whether the venues a reader cares about rank high is what a bonus is set by."""
 
     @property
     def below_min_score(self) -> int:
@@ -91,6 +96,7 @@ class MonthScores:
             "below_min_score": self.below_min_score,
             "logged": self.logged,
             "imported": self.imported,
+            "venues": self.venues,
         }
 
     def lines(self) -> list[str]:
@@ -108,6 +114,14 @@ class MonthScores:
             bar = "#" * (round(40 * n / widest) if widest else 0)
             held = self.held_back.get(score, 0)
             out.append(f"  [{score}] {n:>6} {bar}" + (f"  ({held} held back)" if held else ""))
+        if self.venues:
+            out.append("venues they were accepted at or published in (from arXiv's comment or "
+                       "journal ref):")  # fmt: skip
+            width = max(len(v) for v in self.venues)
+            for venue, scores in self.venues.items():
+                # Counts per score, not each score: a busy venue has dozens of papers a month.
+                shown = " ".join(f"[{s}]x{scores.count(s)}" for s in sorted(set(scores))[::-1])
+                out.append(f"  {venue:<{width}} {len(scores):>4}  {shown}")
         return out
 
 
@@ -138,7 +152,18 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
         held_back=dict(sorted(held_back.items(), reverse=True)),
         logged=logged,
         imported=imported,
+        venues=_venue_scores(store.reports.scored_notes(start, end)),
     )
+
+
+def _venue_scores(notes: Sequence[tuple[str | None, str | None, int]]) -> dict[str, list[int]]:
+    by_venue: dict[str, list[int]] = {}
+    for comment, journal_ref, score in notes:
+        if (venue := venue_of(comment, journal_ref)) is not None:
+            key = f"{venue.name} (workshop)" if venue.workshop else venue.name
+            by_venue.setdefault(key, []).append(score)
+    ranked = sorted(by_venue.items(), key=lambda kv: (-len(kv[1]), -max(kv[1]), kv[0]))
+    return {venue: sorted(scores, reverse=True) for venue, scores in ranked}
 
 
 def _run_dict(run: Run) -> dict[str, Any]:

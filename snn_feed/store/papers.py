@@ -96,7 +96,10 @@ class Papers(Repository):
                         row.state = PaperState.FETCHED  # the new version is on topic enough
                         new.append(paper.arxiv_id)
                 elif paper.version == row.version:
-                    _complete(row, paper, code)
+                    _complete(row, paper, score, code)
+                    if row.state == PaperState.SKIPPED and row.score >= min_score:
+                        row.state = PaperState.FETCHED  # its comment names a rewarded venue
+                        new.append(paper.arxiv_id)
         return new
 
     def get(self, arxiv_id: str) -> StoredPaper | None:
@@ -325,10 +328,17 @@ def _refresh(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
     row.doi = paper.doi or kept[3]
 
 
-def _complete(row: PaperRow, paper: Paper, code: str | None) -> None:
+def _complete(row: PaperRow, paper: Paper, score: int, code: str | None) -> None:
     """The same version seen by the other source: fill in what the first one lacked (an
     announcement gives the announcement time as its date, and no comment, where the search API
-    has the submission time and the comment, often with the code link)."""
+    has the submission time and the comment, often with the code link).
+
+    A paper not written yet takes the score of the record that brought a comment or journal
+    ref it lacked: the venue named there has a `[score.venues]` bonus the first score missed."""
+    unwritten = row.state in (PaperState.FETCHED, PaperState.TRANSLATED, PaperState.SKIPPED)
+    brings = (paper.comment and not row.comment) or (paper.journal_ref and not row.journal_ref)
+    if unwritten and brings and score:
+        row.score = score
     row.published = min(row.published, paper.published)
     row.comment = row.comment or paper.comment
     row.journal_ref = row.journal_ref or paper.journal_ref

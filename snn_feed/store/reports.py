@@ -58,6 +58,22 @@ class PaperReports(Repository):
             )
             return {(int(score), str(state)): int(n) for score, state, n in rows}
 
+    def scored_notes(
+        self, start: datetime, end: datetime
+    ) -> list[tuple[str | None, str | None, int]]:
+        """(comment, journal ref, score) of the scored papers first submitted in [start, end)
+        that have either: where `status --month` reads their venues."""
+        with self.session() as s:
+            rows = s.execute(
+                select(PaperRow.comment, PaperRow.journal_ref, PaperRow.score).where(
+                    PaperRow.published >= start,
+                    PaperRow.published < end,
+                    PaperRow.score > 0,
+                    (PaperRow.comment.is_not(None)) | (PaperRow.journal_ref.is_not(None)),
+                )
+            )
+            return [(comment, journal_ref, int(score)) for comment, journal_ref, score in rows]
+
     def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
         """Papers still untranslated: how many, since when the oldest waits, the last error."""
         with self.session() as s:
