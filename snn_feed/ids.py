@@ -44,11 +44,17 @@ DATED_HEADING = re.compile(r"^##[ \t]+(\d{4})\.(\d{1,2})")
 """A heading that starts with a year and month (`## 2020.11`, `## 2020.7~8`): a dated section."""
 PAPER_LINK = r"\[paper\]\(https?://arxiv\.org/abs/([^\s\")]+)"
 """An entry's paper link, capturing its target as written (a pattern fragment)."""
-OWN_LINK = re.compile(rf"^- \[\d\][^\r\n]*?{PAPER_LINK}", re.MULTILINE)
-"""An entry's first line up to its own paper link. Titles and names before it are escaped (`\\[`),
-so nothing written from arXiv or a translator can fake the `[paper](` of a link."""
+HEADING_LINK = r"^### \[\d\] \[(?:[^\]\\\r\n]|\\.)*\]\(https?://arxiv\.org/abs/([^\s\")]+)\)"
+"""A bilingual entry's heading, `### [4] [中文标题](https://arxiv.org/abs/ID)`: its title's
+brackets are escaped, so the link is the heading's own (a pattern fragment)."""
+OWN_LINK = re.compile(rf"^- \[\d\][^\r\n]*?{PAPER_LINK}|{HEADING_LINK}", re.MULTILINE)
+"""An entry's first line up to its own paper link (group 1, or 2 for a bilingual heading).
+Titles and names before it are escaped (`\\[`), so nothing written from arXiv or a translator
+can fake the `[paper](` of a link or the start of a heading."""
 ENTRY_START = re.compile(r"^- \[\d\]")
 """The start of an entry in the log's format (`- [3] [First Author] Title ...`)."""
+BILINGUAL_START = re.compile(HEADING_LINK)
+"""The start of an entry in the bilingual style (match it against a line without its ending)."""
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 """One line with its ending: Markdown lines end at \\n, \\r\\n or \\r only (str.splitlines also
 splits at U+2028 and others)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class Paper:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """What the Markdown log needs to render one paper."""
+    """What the Markdown log needs to render one paper (the `hover` and `details` styles show
+    the first six fields; `bilingual` shows them all)."""
 
     arxiv_id: str
     score: int
@@ -44,6 +45,20 @@ class LogEntry:
     title: str
     abstract_zh: str
     code_url: str | None = None
+    title_zh: str = ""
+    """The Chinese title ("" when titles are not translated)."""
+    abstract: str = ""
+    """The English abstract."""
+    authors: tuple[str, ...] = ()
+    """Every author, in the paper's order (empty: only `first_author` is known)."""
+    published: date | None = None
+    """The first version's submission day."""
+    comment: str | None = None
+    """The arXiv comment, as arXiv has it."""
+    venue: str | None = None
+    """The venue tag (`NeurIPS 2025`), from the comment or journal reference."""
+    watched: frozenset[str] = frozenset()
+    """Authors (as written in `authors`) that `[score.authors]` watches."""
 
 
 @dataclass

@@ -74,3 +74,68 @@ def read(markdown: str) -> tuple[list[Item], list[str]]:
 def squash(text: str) -> str:
     """Text without whitespace, to compare what is shown regardless of line wrapping."""
     return "".join(text.split())
+
+
+@dataclass
+class Page:
+    """What a reader sees of a rendered document: its headings (tag, text, link hrefs), every
+    link, every tag, the text outside and inside <details>, and the checkboxes."""
+
+    headings: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    outside: str = ""
+    inside: str = ""
+    checkboxes: int = 0
+
+
+class _PageReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = Page()
+        self.details = 0
+        self.heading: list[str] | None = None
+        self.link: Link | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.page.tags.append(tag)
+        a = dict(attrs)
+        if tag == "details":
+            self.details += 1
+        elif tag == "input" and a.get("type") == "checkbox":
+            self.page.checkboxes += 1
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self.page.headings.append((tag, "", []))
+            self.heading = []
+        elif tag == "a":
+            self.link = Link(a.get("href") or "", a.get("title"))
+            self.page.links.append(self.link)
+            if self.heading is not None:
+                self.page.headings[-1][2].append(self.link.href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "details":
+            self.details -= 1
+        elif tag == "a":
+            self.link = None
+        elif tag.startswith("h") and tag[1:].isdigit() and self.heading is not None:
+            kind, _, links = self.page.headings[-1]
+            self.page.headings[-1] = (kind, "".join(self.heading), links)
+            self.heading = None
+
+    def handle_data(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading.append(data)
+        if self.link is not None:
+            self.link.text += data
+        if self.details:
+            self.page.inside += data
+        else:
+            self.page.outside += data
+
+
+def page(markdown: str) -> Page:
+    """`markdown` as GitHub renders it, read back as a reader sees it."""
+    reader = _PageReader()
+    reader.feed(to_html(markdown))
+    return reader.page

@@ -11,14 +11,13 @@ import errno
 import os
 import re
 import stat
-import string
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import gfm
 import pytest
 from conftest import SEED_LOG
+from hostile import HOSTILE, visible
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -37,85 +36,6 @@ SEED_ITEMS, SEED_TAGS = gfm.read(SEED)
 ENTRY_TAGS = {"p", "a"}  # what cmark makes inside an entry's <li>
 NEW_SECTION_TAGS = {"h2", "ul", "li", "p", "a"}
 
-# ---------------------------------------------------------------------------------------------
-# Hostile text
-
-
-PUNCTUATION = "\\`*_[]()<>!#&~|$@\"':.-+={}^%/;?,"
-SPACES_AND_CONTROLS = [" ", "\t", "\n", "\r", "\x00", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f"]
-UNICODE_SPACES = ["\x85", "\xa0", "\u2028", "\u2029", "\u3000", "\ufeff"]
-CJK_PUNCTUATION = "。！？；，：（）【】「」"
-
-NASTY = [
-    "](http://x)",
-    "[x](http://evil.example)",
-    "![i](http://evil.example/i.png)",
-    "<http://evil.example>",
-    "<script>",
-    "</script>",
-    "<img src=x onerror=alert(1)>",
-    "<div>",
-    "<!--",
-    "-->",
-    "https://evil.example",
-    "http://evil.example/x?y=1",
-    "ftp://evil.example",
-    "www.evil.example",
-    "WWW.Evil.Example",
-    "a@b.cd",
-    "mailto:a@b.cd",
-    "xmpp:a@b.cd",
-    "1. ",
-    "1) ",
-    "# ",
-    "## 2020.11",
-    "> ",
-    "```",
-    "~~~",
-    "---",
-    "***",
-    "===",
-    "|a|b|\n|-|-|",
-    "&amp;",
-    "&#60;",
-    "&lt;",
-    '\\"',
-    '"',
-    '")',
-    "\\",
-    "\\\n",
-    "  \n",
-    "\n\n",
-    "\n \n",
-    "\t- ",
-    "* ",
-    "+ ",
-    "[^1]",
-    "[x]: http://evil.example",
-    "`code`",
-    "**bold**",
-    "_em_",
-    "~~del~~",
-    "$x$",
-    ":smile:",
-    "[paper](https://arxiv.org/abs/9999.99999)",
-    "。",
-    "！\n",
-]
-
-CHARACTERS = st.one_of(
-    st.sampled_from(PUNCTUATION),
-    st.sampled_from(SPACES_AND_CONTROLS + UNICODE_SPACES),
-    st.sampled_from(CJK_PUNCTUATION),
-    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),  # CJK ideographs
-    st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF),  # emoji
-    st.sampled_from(string.ascii_letters + string.digits),
-    st.characters(categories=["L", "N"]),
-)
-HOSTILE = st.lists(
-    st.one_of(st.text(alphabet=CHARACTERS, max_size=12), st.sampled_from(NASTY)), max_size=8
-).map("".join)
-
 ARXIV_IDS = ["2011.00888", "2401.12345", "0704.0001", "cs/0101001", "math.GT/0309136"]
 CODE_URLS = [
     None,
@@ -133,15 +53,6 @@ LOG_ENTRIES = st.builds(
     abstract_zh=HOSTILE,
     code_url=st.sampled_from(CODE_URLS),
 )
-
-
-def visible(text: str) -> str:
-    """What a reader can see of `text`: no whitespace, no control characters."""
-    return "".join(
-        ch
-        for ch in text
-        if not ch.isspace() and unicodedata.category(ch) != "Cc" and ch != "\ufeff"
-    )
 
 
 def assert_renders_as(item: gfm.Item, entry: LogEntry) -> None:

@@ -1,24 +1,30 @@
-"""Reading a hand-made log: its month sections and both of its entry formats. Pure functions.
+"""Reading a log: its month sections and its entries, in the hand-made log's two formats and
+snn-feed's bilingual style. Pure functions.
 
     - [3] [First Author] Title. [paper](https://arxiv.org/abs/ID "中文摘要 ...") .   (2020.11)
     ### Title                                                                      (older)
     <blank line>
     中文摘要 ...
+    ### [4] [中文标题](https://arxiv.org/abs/ID)                                    (bilingual)
+    <blank line>
+    - [ ] English title ...
 
 Anything else that is not blank (a note, an empty bullet) is reported with its line number and
-left alone. The style of its month headings (`## 2020.9` or `## 2020.09`) is read here too, so
-that a month snn-feed adds looks like the others.
+left alone. The style of its month headings (`## 2020.9` or `## 2020.09`) and of its entries
+(`hover`, `details` or `bilingual`) are read here too, so that what snn-feed adds looks like
+the rest.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from snn_feed.ids import DATED_HEADING, ENTRY_START, LINE, PAPER_LINK, linked_id
+from snn_feed.ids import BILINGUAL_START, DATED_HEADING, ENTRY_START, LINE, PAPER_LINK, linked_id
 
 _HEADING = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _OLD = re.compile(r"^(?:- \[[ xX]?\] )?###\s+(.+?)\s*$")
@@ -69,8 +75,9 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
             end = i + 1
             while end < len(lines) and lines[end].strip() and not _boundary(lines[end]):
                 end += 1
+            match = _NEW.match(" ".join("".join(lines[i:end]).split()))
+            end = _indented_end(lines, end)  # the item's indented blocks (`details` style)
             block = "".join(lines[i:end])
-            match = _NEW.match(" ".join(block.split()))
             if match:
                 title = match.group(3).rstrip(" .")
                 arxiv_id = linked_id(match.group(4))
@@ -79,6 +86,16 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
                 )
             else:
                 strays.append(Stray(i + 1, raw))
+            i = end
+            continue
+        bilingual = BILINGUAL_START.match(raw)
+        if bilingual:
+            end = i + 1
+            while end < len(lines) and not _boundary(lines[end]):
+                end += 1
+            title, author = _bilingual_title_and_author(lines[i:end])
+            arxiv_id = linked_id(bilingual.group(1))
+            entries.append(Entry(i + 1, section, title, arxiv_id, author, "".join(lines[i:end])))
             i = end
             continue
         old = _OLD.match(raw)
@@ -94,6 +111,66 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
         strays.append(Stray(i + 1, raw))
         i += 1
     return entries, strays
+
+
+_HEADING_TEXT = re.compile(r"^### \[\d\] \[(.*)\]\(")
+_CHECKBOX = re.compile(r"^- \[[ xX]\] ")
+_FACTS = re.compile(r"\[arXiv:[^\]]*\]\(https?://arxiv\.org/abs/")
+_AUTHOR_END = re.compile(r",| et al\.| · ")
+
+
+def _unescape(text: str) -> str:
+    """Escaped Markdown text (`journal/markdown.py`) as it reads."""
+    return re.sub(r"\\(.)", r"\1", text.replace("@<!---->", "@")).strip()
+
+
+def _bilingual_title_and_author(block: list[str]) -> tuple[str, str | None]:
+    """A bilingual entry's English title (its heading's, when it has no other) and first
+    author, as they read."""
+    lines = [line.strip() for line in block[1:] if line.strip()]
+    heading = _HEADING_TEXT.match(block[0])
+    title = _unescape(heading.group(1)) if heading else ""
+    facts = next((line for line in lines if _FACTS.search(line)), "")
+    if lines and lines[0] != facts:
+        title = _unescape(_CHECKBOX.sub("", lines[0]))
+    names = _AUTHOR_END.split(facts, maxsplit=1)[0] if facts and not facts.startswith("[") else ""
+    author = _unescape(names.replace("★", ""))
+    return title, author or None
+
+
+def entry_style(text: str) -> str | None:
+    """The style most of the log's entries are in (`hover`, `details` or `bilingual`; on a tie,
+    its newest entry's), or None when none is in one of them (a log of the older format
+    only, or of no entries)."""
+    entries, _ = parse_log(text)
+    styles = [style for e in entries if (style := _style_of(e.text))]
+    if not styles:
+        return None
+    counts = Counter(styles)
+    best = max(counts.values())
+    return next(style for style in styles if counts[style] == best)
+
+
+def _style_of(text: str) -> str | None:
+    if BILINGUAL_START.match(text):
+        return "bilingual"
+    if not _starts_new(text):
+        return None
+    if "<details><summary>摘要</summary>" in text:
+        return "details"
+    return "hover" if re.search(rf'{PAPER_LINK}\s+"', text) else None
+
+
+def _indented_end(lines: list[str], end: int) -> int:
+    """Where a list item ends that has run up to `end`: past any blank lines followed by lines
+    indented under it (its collapsible abstract), up to the last such line."""
+    last, j = end, end
+    while j < len(lines) and not lines[j].strip():
+        j += 1
+        while j < len(lines) and lines[j].strip() and lines[j][:1] in (" ", "\t"):
+            j += 1
+            last = j
+    return last
 
 
 def _starts_new(line: str) -> bool:

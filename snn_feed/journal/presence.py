@@ -3,7 +3,8 @@ translate stage and the commit message all use.
 
 A log holds a paper when one of its entries, in the log file or in its `archive/` files,
 links to the paper as its own (`[paper](https://arxiv.org/abs/ID ...)` on the entry's first
-line, as snn-feed writes entries and as the hand-made log has them), or when `snn-feed
+line, as snn-feed writes entries and as the hand-made log has them, or a bilingual entry's
+heading `### [4] [中文标题](https://arxiv.org/abs/ID)`), or when `snn-feed
 import` recorded an entry of it: by its id, or, for an entry that has none, surely by its
 title. An id that is only mentioned in text, such as another entry's abstract citing
 "arXiv:2611.90002", does not make the log hold that paper.
@@ -20,7 +21,7 @@ from snn_feed.journal.logparse import normalize_title, title_similarity
 
 def entry_ids(text: str) -> set[str]:
     """Versionless arXiv ids of the entries in a log's text, each from its own link."""
-    return {linked_id(m.group(1)) for m in OWN_LINK.finditer(text)}
+    return {linked_id(m.group(1) or m.group(2)) for m in OWN_LINK.finditer(text)}
 
 
 @dataclass(frozen=True)
