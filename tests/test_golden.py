@@ -7,18 +7,21 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import gfm
 import pytest
 from conftest import write_config
 from fake_rss import FakeRss
 from fakes import FakeArxiv, FakeTranslator, Reply, fake_zh, running
 
 from snn_feed.config import DEFAULT_LOG, load_settings
+from snn_feed.journal.logparse import parse_log
 from snn_feed.pipeline.sync import SyncOptions, run_sync
 
 pytestmark = pytest.mark.clock  # a sync: CI also runs it at hard instants, which must not matter
@@ -29,6 +32,7 @@ CASES = sorted(p for p in GOLDEN.iterdir() if (p / "case.toml").is_file())
 # Read at import: the autouse fixture of conftest removes every SNN_FEED_* variable before a
 # test runs (and the product would take it for a config override).
 UPDATE = os.environ.get("SNN_FEED_UPDATE_GOLDEN") == "1"
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 HARNESS_KEYS = {
     ("arxiv", "api_url"), ("rss", "url"), ("rss", "categories"), ("translate", "backend"),
@@ -152,3 +156,24 @@ def test_golden(folder: Path, tmp_path: Path) -> None:
         )
     if before is not None:
         assert _single_insertion(before, actual), "the sync changed bytes the log already held"
+
+
+BILINGUAL = [c for c in CASES if "\n### [" in (c / "expected.md").read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("folder", BILINGUAL, ids=[c.name for c in BILINGUAL])
+def test_a_bilingual_golden_shows_its_chinese_as_text_and_folds_its_english(folder: Path) -> None:
+    """Each bilingual entry of the expected log, rendered as GitHub renders it: its heading is
+    the Chinese title, the Chinese abstract is visible text, the English abstract is inside
+    <details> and nowhere else."""
+    entries, _ = parse_log((folder / "expected.md").read_text(encoding="utf-8"))
+    bilingual = [e for e in entries if e.text.startswith("### [")]
+    assert bilingual
+    for entry in bilingual:
+        page = gfm.page(entry.text)
+        ((kind, heading, links),) = page.headings
+        assert kind == "h3" and links == [f"https://arxiv.org/abs/{entry.arxiv_id}"]
+        assert CJK.search(heading), heading
+        assert CJK.search(page.outside.replace(heading, "")), entry.text
+        assert page.inside.strip() and not CJK.search(page.inside.replace("英文摘要", ""))
+        assert gfm.squash(page.inside.replace("英文摘要", "")) not in gfm.squash(page.outside)

@@ -12,7 +12,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import gfm
 import pytest
 from conftest import (
     LOG_ZONE,
@@ -26,6 +25,7 @@ from conftest import (
 )
 from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_zh, slow_zh
 
+from snn_feed.ids import OWN_LINK, linked_id
 from snn_feed.journal.logparse import parse_log
 
 # The clock tests (pytest.mark.clock) are run again at hard instants by CI. Not marked: the
@@ -85,8 +85,9 @@ def config(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslato
 
 
 def logged_ids(text: str) -> list[str]:
-    items, _ = gfm.read(text)
-    return [i.links[0].href.rsplit("/abs/", 1)[1] for i in items if i.links]
+    """The ids of the log's entries, each from its own link, in every entry style (a log
+    without hover entries gets bilingual ones)."""
+    return [linked_id(m.group(1) or m.group(2)) for m in OWN_LINK.finditer(text)]
 
 
 def only_insertions(old: str, new: str) -> list[str]:

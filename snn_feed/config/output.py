@@ -150,11 +150,29 @@ class LogSettings(_Section):
         "Spiking neural network papers from arXiv, with Chinese abstracts.\n",
         description="Text of a newly created log, above the first month.",
     )
-    style: Literal["hover", "details"] = Field(
-        default="hover",
-        description="`hover`: the Chinese abstract is the link's title, as in the original log; "
-        "`details`: it follows the entry in a collapsible block, readable on mobile and in "
-        "review diffs.",
+    style: Literal["hover", "details", "bilingual"] | None = Field(
+        default=None,
+        description="How new entries look (docs/styles.md). `bilingual`: the Chinese title as "
+        "the entry's heading, the English title, authors, date, links, venue and arXiv comment, "
+        "the Chinese abstract as visible text and the English one folded away; readable on "
+        "GitHub and on a phone. `hover`: the Chinese abstract is the link's title, as in the "
+        "original log (shown only when a desktop reader hovers). `details`: the hover style's "
+        "line with the Chinese abstract in a collapsible block below. Unset: the log's own "
+        "style, settled once and kept in the database: `bilingual` for a log snn-feed starts, "
+        "or the style most of an adopted log's entries are in. A change applies to new "
+        "entries only: old ones are never rewritten.",
+        examples=["bilingual"],
+    )
+    checkbox: bool = Field(
+        default=False,
+        description="In the `bilingual` style, put a reading checkbox (`- [ ]`) before each "
+        "English title, to tick (`- [x]`) in an edit once read.",
+    )
+    authors: int = Field(
+        default=3,
+        ge=1,
+        description='In the `bilingual` style, how many authors an entry names before "et '
+        'al." (a watched author of `[score.authors]` past them is still named).',
     )
     keep_months: int | None = Field(
         default=None,

@@ -82,7 +82,12 @@ class Backfiller:
             summary.messages += translated.failures
             seams.safe_point()
             summary.written += writing.write(
-                self.store, seams.log_path, seams.settings.log, self.guard, seams.today()
+                self.store,
+                seams.log_path,
+                seams.settings.log,
+                self.guard,
+                seams.today(),
+                seams.layout(),
             )
             label = low.astimezone(seams.zone).strftime("%Y-%m")
             self.progress(label, done, len(windows), summary.found)

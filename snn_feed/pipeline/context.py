@@ -24,11 +24,14 @@ from snn_feed.config import RssSettings, Settings
 from snn_feed.config.output import titles_wanted
 from snn_feed.errors import BusyError, ConfigError, Interrupted, SnnFeedError
 from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.journal.logfile import read_log
 from snn_feed.journal.paths import safe_config_path, safe_log_path
 from snn_feed.pipeline import changes
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.selection import Selection
+from snn_feed.pipeline.styles import log_style
 from snn_feed.pipeline.translating import Translating
+from snn_feed.pipeline.writing import Layout
 from snn_feed.sources.announcements import RssClient
 from snn_feed.sources.api import PoliteClient
 from snn_feed.store import Store, open_store
@@ -66,6 +69,7 @@ class Seams:
     """The configured log; a symlink is written through unless it leads out of its repository."""
     zone: ZoneInfo = field(init=False)
     """The log's time zone: its months and days are read in it."""
+    _layout: Layout | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.log_path = safe_log_path(self.settings.log_path)
@@ -88,14 +92,23 @@ class Seams:
     def translating(self) -> Translating:
         """The translate stage of every command that translates (sync, backfill,
         retranslate): built here only, so they all ask for titles alike."""
-        t, log = self.settings.translate, self.settings.log
-        style = log.style  # style: the lead replaces this with the log's resolved style
+        t = self.settings.translate
         return Translating(self.store, self.translator, Glossary(t.glossary, t.corrections),
                            t.concurrency, self.should_stop,
-                           titles=titles_wanted(t, style))  # fmt: skip
+                           titles=titles_wanted(t, self.layout().style))  # fmt: skip
 
     def guard(self) -> LogGuard:
         return LogGuard(self.store, self.git, self.log_path)
+
+    def layout(self) -> Layout:
+        """How this log's new entries look; its style is settled by the first command that
+        asks (`pipeline/styles.py`)."""
+        if self._layout is None:
+            log = self.settings.log
+            style = log_style(self.store, log, self.log_path, read_log(self.log_path))
+            watch = tuple(self.settings.score.authors)
+            self._layout = Layout(style, log.checkbox, log.authors, watch)
+        return self._layout
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from snn_feed.config import Settings
 from snn_feed.errors import FetchError
 from snn_feed.journal import logfile
 from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_title, parse_log
+from snn_feed.pipeline import styles
 from snn_feed.pipeline.context import open_seams
 from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
@@ -45,6 +46,10 @@ class ImportReport:
     unresolved: list[Entry] = field(default_factory=list)
     strays: list[Stray] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    style: str | None = None
+    """The log's own entry style, as settled (`pipeline/styles.py`)."""
+    configured: str | None = None
+    """`[log] style`, which new entries get instead when it is set."""
 
     def lines(self) -> list[str]:
         out = [
@@ -58,6 +63,10 @@ class ImportReport:
         out += [f"  not an entry, left as is: line {s.line}: {s.text.strip()[:80]}"
                 for s in self.strays]  # fmt: skip
         out += [f"  error: {e}" for e in self.errors]
+        if self.style:
+            style = self.configured or self.style
+            why = "[log] style" if self.configured else "the log's own"
+            out.append(f"import: the log's style is {self.style}; new entries: {style} ({why})")
         return out
 
 
@@ -143,7 +152,10 @@ def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> Impo
             return api.search_titles(client, query)
 
         # Papers record the log they went to with links followed, as the sync's log path has.
-        return import_log(text, seams.store, search if resolve else None, str(path.resolve()))
+        report = import_log(text, seams.store, search if resolve else None, str(path.resolve()))
+        report.style = styles.settle(seams.store, path.resolve(), text)
+        report.configured = settings.log.style
+        return report
 
 
 def _resolve(entry: Entry, search: TitleSearch) -> Paper | None:

@@ -109,7 +109,8 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         unusable = translated.unusable
         seams.safe_point()
         linking.find_code_links(store, settings.links, seams.safe_point)
-        summary.written = writing.write(store, seams.log_path, settings.log, guard, seams.today())
+        summary.written = writing.write(store, seams.log_path, settings.log, guard,
+                                        seams.today(), seams.layout())  # fmt: skip
         if options.commit and seams.git is not None:
             summary.commit = committing.commit(store, seams.git, settings.git, seams.log_path,
                                                guard, seams.today().date())  # fmt: skip

@@ -3,7 +3,9 @@ log's own format, in one atomic write. A paper the log already holds is never wr
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,8 +13,10 @@ from snn_feed.config import LogSettings
 from snn_feed.journal import logfile
 from snn_feed.journal.logparse import pads_months
 from snn_feed.journal.render import render_entry
+from snn_feed.pipeline.authors import watched_authors
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import log_texts, presence_in
+from snn_feed.pipeline.venues import venue_of
 from snn_feed.records import LogEntry
 from snn_feed.store import PaperState, Store, StoredPaper
 
@@ -29,7 +33,20 @@ def month_of(row: StoredPaper, today: datetime, zone: ZoneInfo) -> tuple[int, in
     return moment.year, moment.month
 
 
-def entry(row: StoredPaper) -> LogEntry:
+@dataclass(frozen=True)
+class Layout:
+    """How this log's new entries look: its style (`pipeline/styles.py`) and the options of the
+    bilingual style."""
+
+    style: str = "hover"
+    checkbox: bool = False
+    max_authors: int = 3
+    watch: Sequence[str] = ()
+    """The watched authors' names (`[score.authors]`), marked where they appear."""
+
+
+def entry(row: StoredPaper, layout: Layout = Layout()) -> LogEntry:
+    venue = venue_of(row.comment, row.journal_ref)
     return LogEntry(
         arxiv_id=row.arxiv_id,
         score=row.score,
@@ -37,14 +54,26 @@ def entry(row: StoredPaper) -> LogEntry:
         title=row.title,
         abstract_zh=row.abstract_zh or "",
         code_url=row.code_url,
+        title_zh=row.title_zh or "",
+        abstract=row.abstract,
+        authors=tuple(row.authors),
+        published=row.published.astimezone(UTC).date(),  # arXiv dates its papers in UTC
+        comment=row.comment,
+        venue=venue.label() if venue else None,
+        watched=frozenset(watched_authors(row.authors, layout.watch)),
     )
 
 
 def write(
-    store: Store, log_path: Path, settings: LogSettings, guard: LogGuard, today: datetime
+    store: Store,
+    log_path: Path,
+    settings: LogSettings,
+    guard: LogGuard,
+    today: datetime,
+    layout: Layout = Layout(),
 ) -> int:
-    """Write the translated papers; return how many entries were added. `today` is in the
-    log's time zone."""
+    """Write the translated papers in `layout`; return how many entries were added. `today` is
+    in the log's time zone."""
     rows = store.papers.in_state(PaperState.TRANSLATED)
     if not rows:
         return 0
@@ -68,7 +97,11 @@ def write(
     padded = pads_months(texts)
     updated = text
     for (year, month), group in sorted(months.items(), reverse=True):
-        entries = [render_entry(entry(r), newline=nl, style=settings.style) for r in group]
+        entries = [
+            render_entry(entry(r, layout), nl, layout.style, checkbox=layout.checkbox,
+                         max_authors=layout.max_authors)
+            for r in group
+        ]  # fmt: skip
         updated = logfile.insert_entries(
             updated, year, month, entries, intro=settings.intro, padded=padded
         )

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from snn_feed.config import Settings
+from snn_feed.errors import SnnFeedError
 from snn_feed.journal.gitrepo import Commit
+from snn_feed.journal.paths import safe_log_path
 from snn_feed.pipeline.venues import venue_of
 from snn_feed.service.schedule import fire_times, make_trigger, next_run
 from snn_feed.store import PaperState, Run, Store
@@ -33,6 +35,9 @@ class Report:
     last_commit: dict[str, Any] | None = None
     unpushed: list[dict[str, str]] = field(default_factory=list)
     """With `[git] push`: the commits not on the remote yet, oldest first."""
+    log_style: dict[str, str | None] = field(default_factory=dict)
+    """The style new entries get (`style`) and why (`source`: config, detected, new, or
+    unsettled when no command has written to the log yet)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,7 +67,18 @@ class Report:
         c = self.last_commit
         out.append(f"last commit: {c['sha'][:10]} at {c['at']}" if c else "last commit: none")
         out += [f"not on the remote yet: {u['sha'][:10]} at {u['at']}" for u in self.unpushed]
+        if self.log_style:
+            why = _STYLE_SOURCES.get(self.log_style.get("source") or "", "")
+            out.append(f"log style: {self.log_style.get('style') or 'not settled yet'}{why}")
         return out
+
+
+_STYLE_SOURCES = {
+    "config": " ([log] style)",
+    "detected": " (read from the log's entries)",
+    "new": " (the style of a new log)",
+    "unsettled": " (the first sync reads it from the log's entries, or makes it bilingual)",
+}
 
 
 @dataclass
@@ -261,4 +277,18 @@ def report(
         if commit and commit.commit_sha
         else None,
         unpushed=[{"sha": c.sha, "at": c.at.isoformat(timespec="seconds")} for c in unpushed],
+        log_style=_log_style(store, settings),
     )
+
+
+def _log_style(store: Store, settings: Settings) -> dict[str, str | None]:
+    if settings.log.style is not None:
+        return {"style": settings.log.style, "source": "config"}
+    try:
+        path = safe_log_path(settings.log_path)
+    except SnnFeedError:
+        return {}  # the sync says what is wrong with the path
+    settled = store.log_styles.get(str(path))
+    if settled is None:
+        return {"style": None, "source": "unsettled"}
+    return {"style": settled[0], "source": settled[1]}

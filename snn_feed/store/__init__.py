@@ -20,6 +20,7 @@ from snn_feed.store.ledgers import (
     FeedChecks,
     FetchedWindows,
     LogHashes,
+    LogStyles,
     PendingChanges,
     Translations,
 )
@@ -91,6 +92,7 @@ class Store:
         self.feeds = FeedChecks(engine, sessions)
         self.log_hashes = LogHashes(engine, sessions)
         self.pending = PendingChanges(engine, sessions)
+        self.log_styles = LogStyles(engine, sessions)
 
     def session(self) -> Session:
         """A session on the tables themselves: for migrations' and tests' set-up only."""

@@ -1,6 +1,7 @@
 """The caches and ledgers: translations already paid for, engines resting after a rate limit,
 backfill windows fetched, the announcement feed's validators, the hash of what snn-feed
-last wrote to each log, and the files of a log a step has begun to change."""
+last wrote to each log, each log's entry style, and the files of a log a step has begun to
+change."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from snn_feed.store.tables import (
     FeedCheckRow,
     FetchedWindow,
     LogState,
+    LogStyleRow,
     PendingChangeRow,
     TranslationRow,
 )
@@ -129,6 +131,27 @@ class LogHashes(Repository):
         the two leaves a file that is either unchanged or recognisably ours)."""
         with self.session() as s, s.begin():
             s.execute(_log_hash(self, path, sha256, now()))
+
+
+class LogStyles(Repository):
+    """The entry style each log was found in or started with."""
+
+    def get(self, path: str) -> tuple[str, str] | None:
+        """(style, source) recorded for the log at `path`."""
+        with self.session() as s:
+            row = s.get(LogStyleRow, path)
+            return (row.style, row.source) if row else None
+
+    def settle(self, path: str, style: str, source: str) -> str:
+        """Record `style` for the log unless one is recorded already; return the one that
+        holds (two hosts settling the same new log agree on the first)."""
+        with self.session() as s, s.begin():
+            statement = self.upsert(LogStyleRow).values(
+                path=path, style=style, source=source, recorded_at=now()
+            )
+            s.execute(statement)
+            row = s.get(LogStyleRow, path)
+            return row.style if row else style
 
 
 class PendingChanges(Repository):

@@ -160,6 +160,19 @@ class LogState(Base):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LogStyleRow(Base):
+    """The entry style of a log (`hover`, `details`, `bilingual`), settled once: a new log's
+    default, or what an adopted log's entries are in. `[log] style` overrides it."""
+
+    __tablename__ = "log_styles"
+
+    path: Mapped[str] = mapped_column(Text, primary_key=True)
+    style: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    """new (snn-feed started the log) or detected (read from the log's entries)."""
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class PendingChangeRow(Base):
     """One file of a step that changes several files of a log together (an archive, a
     restore), recorded before any of them is written: its bytes afterwards (none: removed)
