@@ -7,7 +7,9 @@ import difflib
 import html
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import click
@@ -18,6 +20,8 @@ from gfm import to_html
 from snn_feed import reference
 from snn_feed.cli import cli
 from snn_feed.config import Settings, load_settings
+from snn_feed.journal.render import render_entry
+from snn_feed.records import LogEntry
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -197,3 +201,40 @@ def test_every_relative_link_leads_somewhere(page: Path, href: str) -> None:
         assert unquote(fragment) in _anchors(path), (
             f"{page.relative_to(REPO)}: {href}: no such heading in {path.relative_to(REPO)}"
         )
+
+
+STYLE_EXAMPLE = LogEntry(
+    arxiv_id="2605.10679",
+    score=4,
+    first_author="Pascal Harmeling",
+    title="Energy-Efficient Implementation of Spiking Recurrent Cells on FPGA",
+    abstract_zh="我们在低成本FPGA上以定点运算和事件驱动更新实现了脉冲循环单元。"
+    "在同一器件上，其每次推理的能耗比等效的LSTM低12倍，而关键词识别的准确率差距保持在1%以内。",
+    code_url="https://github.com/example/spiking-rnn-fpga",
+    title_zh="脉冲循环单元在FPGA上的高能效实现",
+    abstract="We implement spiking recurrent cells on a low-cost FPGA with fixed-point "
+    "arithmetic and event-driven updates, and measure a 12-fold lower energy per inference "
+    "than an equivalent LSTM on the same device while keeping accuracy on keyword spotting "
+    "within 1%.",
+    authors=("Pascal Harmeling", "Guillaume Drion", "Damien Ernst"),
+    published=date(2026, 5, 11),
+    comment="5 pages, 4 figures; accepted at ISCAS 2026",
+    venue="ISCAS 2026",
+    watched=frozenset({"Guillaume Drion"}),
+)
+"""The paper of docs/styles.md (tests/fixtures/rss: 2605.10679), with its translation."""
+
+
+@pytest.mark.parametrize(
+    ("style", "options"),
+    [("bilingual", {"max_authors": 2}), ("bilingual", {"max_authors": 2, "checkbox": True}),
+     ("hover", {}), ("details", {})],
+)  # fmt: skip
+def test_the_styles_page_shows_each_style_as_snn_feed_writes_and_github_renders_it(
+    style: str, options: dict[str, Any]
+) -> None:
+    page = (DOCS / "styles.md").read_text(encoding="utf-8")
+    markdown = render_entry(STYLE_EXAMPLE, style=style, **options)
+    assert f"```markdown\n{markdown}\n```\n\nRendered:\n\n{markdown}\n" in page, (
+        "docs/styles.md: update the example of " + style
+    )
