@@ -92,17 +92,24 @@ NASTY = st.sampled_from(
 TEXT = st.lists(st.one_of(st.text(ALPHABET, max_size=30), NASTY), max_size=8).map("".join)
 
 
+URLS = ["https://github.com/snn-lab/model", "http://x.example/a?b=1&c=2", "https://y.example/&amp;"]
+WITH_URLS = st.lists(st.one_of(TEXT, st.sampled_from(URLS)), max_size=4).map(" ".join)
+
+
 @settings(max_examples=1000, deadline=None)
-@given(title=TEXT, author=TEXT, abstract=TEXT)
+@given(title=TEXT, author=TEXT, abstract=WITH_URLS, english=WITH_URLS)
 def test_details_style_shows_the_abstract_as_text_in_a_collapsible_block(
-    title: str, author: str, abstract: str
+    title: str, author: str, abstract: str, english: str
 ) -> None:
-    entry = LogEntry("2611.00001", 3, author, title or "t", abstract)
+    entry = LogEntry("2611.00001", 3, author, title or "t", abstract, abstract=english)
     items, tags = gfm.read(render_entry(entry, style="details") + "\n")
     assert len(items) == 1
     (item,) = items
     assert item.links[0].href == "https://arxiv.org/abs/2611.00001"
-    assert len(item.links) == 1 and item.links[0].title is None
+    assert item.links[0].title is None
+    # Any other link is a URL of the abstract that the English abstract holds, shown as is.
+    for link in item.links[1:]:
+        assert link.href == link.text and link.href in english and link.href in abstract, link
     assert set(tags) <= {"ul", "li", "p", "a", "details", "summary"}
     if gfm.squash(clean(abstract)):
         assert "details" in tags and "summary" in tags
