@@ -302,6 +302,20 @@ class FakeTranslator(_Server):
         super().__init__()
         self.translate = translate
 
+    def _chat(self, user: str) -> str:
+        """A model's answer: lines numbered 1..N (titles, as snn-feed sends them) come back
+        numbered as asked, each line's text through `translate`; anything else is one text."""
+        lines = user.split("\n")
+        prefixes = [f"{i}. " for i in range(1, len(lines) + 1)]
+        pairs = list(zip(prefixes, lines, strict=True))
+        if len(lines) > 1 and all(line.startswith(p) for p, line in pairs):
+            texts = [line[len(p) :] for p, line in pairs]
+            answers = self.translate("\n".join(texts)).split("\n")
+            if len(answers) == len(texts):
+                return "\n".join(p + a for p, a in zip(prefixes, answers, strict=True))
+            return "\n".join(answers)  # an engine that merged lines merges them here too
+        return self.translate(user)
+
     def answer(self, request: dict[str, Any]) -> Reply:
         params, path = request["params"], request["path"]
         text = params.get("q", "")
@@ -332,7 +346,7 @@ class FakeTranslator(_Server):
             user = next(m["content"] for m in params["messages"] if m["role"] == "user")
             data = {"id": "chatcmpl-fake", "object": "chat.completion", "model": params["model"],
                     "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                        "role": "assistant", "content": self.translate(user)}}]}  # fmt: skip
+                        "role": "assistant", "content": self._chat(user)}}]}  # fmt: skip
             return _json(data)
         if path == "/api/trans/vip/translate":  # Baidu: one result per line of `q`, as Baidu's
             data = {"from": "en", "to": "zh", "trans_result": [

@@ -4,6 +4,7 @@ bounded fall back to one request per title when a batch comes back unusable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -199,3 +200,32 @@ def test_answer_lines_keeps_numbers_the_titles_had() -> None:
     assert answer_lines("1. 一\n\n2. 二\n", ["a", "b"]) == ["一", "二"]
     assert answer_lines("1. 一\n2. 二", ["1. a", "2. b"]) == ["1. 一", "2. 二"]
     assert answer_lines("3D 一\n2. 二", ["a", "b"]) == ["3D 一", "2. 二"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda lines: "以下是各行标题的中文翻译：\n" + "\n".join(
+            f"{i}. {fake_zh(t)}" for i, t in enumerate(lines[:-1], 1)
+        ),
+        lambda lines: "\n".join(f"{i}. {fake_zh(lines[i - 1])}" for i in [2, 1, 3]),
+        lambda lines: "\n".join(fake_zh(t) for t in lines),  # numbers dropped: cannot be checked
+    ],
+    ids=["a-preamble-and-a-line-dropped", "lines-reordered", "numbers-left-off"],
+)  # fmt: skip
+def test_a_model_answer_that_is_not_lines_1_to_n_is_never_paired_by_position(
+    fake_translator: FakeTranslator, answer: Callable[[list[str]], str]
+) -> None:
+    """A count that happens to match would give a paper another's title: each title is asked
+    for alone instead, and gets its own translation."""
+
+    def chat(user: str) -> str:
+        lines = user.split("\n")
+        if len(lines) == 1:
+            return fake_zh(user)  # one title alone: a plain answer
+        return answer([line.split(". ", 1)[1] for line in lines])
+
+    fake_translator._chat = chat  # type: ignore[method-assign]
+    results = engine(fake_translator, "openai").translate_lines(TITLES[:3])
+    assert texts(results) == [fake_zh(t) for t in TITLES[:3]]
+    assert len(fake_translator.requests) == 1 + 3

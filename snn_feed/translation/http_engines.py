@@ -17,7 +17,7 @@ from snn_feed.config import TranslateSettings
 from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import TranslationError
 from snn_feed.translation.engines import MAX_ANSWER_BYTES, Engine, unreachable_host
-from snn_feed.translation.lines import answer_lines
+from snn_feed.translation.lines import numbered, numbered_answer
 
 
 class HttpEngine(Engine):
@@ -113,8 +113,9 @@ def lines_prompt(target: str, terms_table: dict[str, str]) -> str:
     terms = "\n".join(f"- {en} -> {zh}" for en, zh in terms_table.items())
     return (
         f"Translate each line of the user's text, the title of a scientific paper, into "
-        f"{target} (Simplified Chinese). Reply with exactly one line for each line, in the "
-        "same order: the translations only, not numbered, no blank lines. Keep tokens like "
+        f"{target} (Simplified Chinese). The lines are numbered. Reply with exactly one line "
+        'for each line, in the same order, each starting with its number as given ("1. "): '
+        "the number and the translation only, no other text, no blank lines. Keep tokens like "
         f"⟦0⟧ exactly as they are. Use these terms:\n{terms}"
     )
 
@@ -129,7 +130,7 @@ class OpenAI(HttpEngine):
 
     def _call_lines(self, lines: list[str]) -> list[str]:
         instructions = lines_prompt(self.settings.target, self.settings.glossary)
-        return answer_lines(self._chat(instructions, "\n".join(lines)), lines)
+        return numbered_answer(self._chat(instructions, numbered(lines)), len(lines))
 
     def _chat(self, instructions: str, text: str) -> str:
         data = self._send(

@@ -43,6 +43,23 @@ def answer_lines(answer: str, sent: Sequence[str]) -> list[str]:
     return lines
 
 
+def numbered(lines: Sequence[str]) -> str:
+    """`lines` numbered 1, 2, 3... one to a line: what a model is sent, so that its answer
+    can be checked line by line (`numbered_answer`)."""
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
+
+
+def numbered_answer(answer: str, count: int) -> list[str]:
+    """The lines of a model's answer to `count` numbered lines, numbers taken off; empty (so
+    every text is asked for alone) unless it is exactly lines 1 to `count`, in order. A model
+    may add a preamble, drop a line or reorder them: a count alone would then pair a
+    translation with the wrong title."""
+    lines = [line.strip() for line in answer.splitlines() if line.strip()]
+    if len(lines) != count or not _numbered(lines):
+        return []
+    return [_NUMBERED.sub("", line, count=1) for line in lines]
+
+
 def _numbered(lines: Sequence[str]) -> bool:
     numbers = [_NUMBERED.match(line) for line in lines]
     return all(m is not None and int(m.group(1)) == i for i, m in enumerate(numbers, 1))
