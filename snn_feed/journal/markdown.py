@@ -26,10 +26,10 @@ _BLOCK_START = re.compile(r"^(?!\\)([!-/:-@\[-`{-~])")  # a leading backslash st
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])")
 
 # A URL that may become a link: http(s), then only characters cmark keeps as they are in an
-# href (no brackets, quotes, backslashes or backticks), without the sentence's end punctuation.
-_URL = re.compile(
-    r"https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+?(?=[.,;:!?')]*(?![^\s\x80-\U0010ffff]))"
-)
+# href (no quotes, brackets, backslashes or backticks: those end it); `_trimmed` then takes off
+# the sentence's end punctuation.
+_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]+")
+_TRAILING = ".,;:!?'*_~"
 # cmark decodes entities inside an autolink, which would change the URL: such a URL stays text.
 _ENTITY = re.compile(r"&#?[A-Za-z0-9]+;")
 
@@ -71,21 +71,39 @@ def sentences(text: str) -> list[str]:
     return lines
 
 
+def _trimmed(url: str) -> str:
+    """`url` without the punctuation that ends its sentence: a final `.`, `,` and the like,
+    and a `)` with no `(` of its own in the URL (as GFM's autolinks do: `.../Spike_(neuron)`
+    keeps its parenthesis, "(see https://x.org/a)" does not)."""
+    while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+        url = url[:-1]
+    return url
+
+
+def _found(text: str) -> list[tuple[int, str]]:
+    """Where each URL of `text` starts, and the URL."""
+    found = []
+    for match in _URL.finditer(text):
+        url = _trimmed(match.group(0))
+        if len(url) > len("https://") and not _ENTITY.search(url):
+            found.append((match.start(), url))
+    return found
+
+
 def urls_in(text: str) -> set[str]:
     """The URLs of `text` that may be links, as `text_line` finds them."""
-    return {m.group(0) for m in _URL.finditer(text) if not _ENTITY.search(m.group(0))}
+    return {url for _, url in _found(text)}
 
 
 def text_line(line: str, linkable: Collection[str] = ()) -> str:
     """One line of a paragraph (already one line: see `sentences`), escaped, starting no block;
     a URL in `linkable` becomes an autolink (`<https://...>`), any other is text."""
     out, last = [], 0
-    for match in _URL.finditer(line):
-        url = match.group(0)
-        if url not in linkable or _ENTITY.search(url):
+    for start, url in _found(line):
+        if url not in linkable:
             continue
-        out += [_escape(line[last : match.start()]), f"<{url}>"]
-        last = match.end()
+        out += [_escape(line[last:start]), f"<{url}>"]
+        last = start + len(url)
     out.append(_escape(line[last:]))
     if len(out) > 1 and not out[0]:
         return "".join(out)  # `<https://...` at the start of a line starts no block
