@@ -250,6 +250,29 @@ def test_the_style_of_a_log_is_the_one_most_of_its_entries_are_in() -> None:
 
 def test_the_original_log_is_in_the_hover_style(seed_text: str) -> None:
     assert entry_style(seed_text) == "hover"
+    assert entry_style("\ufeff" + seed_text) == "hover"  # a byte order mark changes nothing
+    hover = render_entry(entry())
+    assert entry_style(f"# Log\n\n{hover}\n") == "hover"  # under no month heading
+    assert entry_style(f"# Log\n\n### Papers\n\n{hover}\n") == "hover"
+
+
+def test_a_note_after_a_bilingual_entry_is_the_users_not_the_entrys() -> None:
+    markdown = render_entry(entry(), style="bilingual")
+    log = log_of(markdown).rstrip("\n") + "\n\nMy own note about this month.\n\n#### Sub\n"
+    ((found,), strays) = parse_log(log)
+    assert found.text.rstrip("\n") == markdown
+    assert [s.text.strip() for s in strays] == ["My own note about this month.", "#### Sub"]
+
+
+@pytest.mark.parametrize("style", ["hover", "details", "bilingual"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_an_entry_is_found_by_its_own_link_whatever_the_line_endings(
+    style: str, newline: str
+) -> None:
+    """A log with CR-only line endings (an old Mac editor's) holds its papers too: otherwise
+    every one of them would be written again."""
+    text = log_of(render_entry(entry(), newline, style=style)).replace("\n", newline)
+    assert entry_ids(text) == {"2207.11659"}
 
 
 def test_a_bilingual_entry_reads_back_with_its_id_english_title_and_first_author() -> None:

@@ -106,15 +106,21 @@ def test_the_style_is_settled_once_per_log_in_the_database(tmp_path: Path) -> No
     store = open_store(settings.database_url)
     try:
         hover_log = SEED_LOG.read_text(encoding="utf-8")
-        assert log_style(store, settings.log, tmp_path / "a.md", hover_log) == "hover"
-        assert log_style(store, settings.log, tmp_path / "b.md", "# New\n") == "bilingual"
+        assert log_style(store, settings.log, tmp_path / "a.md", [hover_log]) == "hover"
+        assert log_style(store, settings.log, tmp_path / "b.md", ["# New\n"]) == "bilingual"
         # Read back, whatever the text now says; another log has its own.
-        assert log_style(store, settings.log, tmp_path / "a.md", "# New\n") == "hover"
-        assert log_style(store, settings.log, tmp_path / "b.md", hover_log) == "bilingual"
+        assert log_style(store, settings.log, tmp_path / "a.md", ["# New\n"]) == "hover"
+        assert log_style(store, settings.log, tmp_path / "b.md", [hover_log]) == "bilingual"
         details = settings.log.model_copy(update={"style": "details"})
-        assert log_style(store, details, tmp_path / "a.md", hover_log) == "details"
+        assert log_style(store, details, tmp_path / "a.md", [hover_log]) == "details"
         assert store.log_styles.get(str(tmp_path / "a.md")) == ("hover", "detected")
         assert store.log_styles.get(str(tmp_path / "b.md")) == ("bilingual", "new")
+        # A log whose months are all archived is read in its archives.
+        archived = log_style(store, settings.log, tmp_path / "c.md", ["# Log\n", hover_log])
+        assert archived == "hover"
+        older_only = "# Log\n\n## 2019.1\n\n### A title\n\n中文摘要。\n"
+        assert log_style(store, settings.log, tmp_path / "d.md", [older_only]) == "bilingual"
+        assert store.log_styles.get(str(tmp_path / "d.md")) == ("bilingual", "default")
     finally:
         store.engine.dispose()
 

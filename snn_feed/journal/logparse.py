@@ -63,6 +63,8 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
     i = 0
     while i < len(lines):
         raw = lines[i].rstrip("\r\n")
+        if i == 0:
+            raw = raw.removeprefix("\ufeff")  # a byte order mark is no part of the first line
         heading = _HEADING.match(raw)
         if heading:
             section = (heading.group(1) or "").strip()
@@ -93,6 +95,8 @@ def parse_log(text: str) -> tuple[list[Entry], list[Stray]]:
             end = i + 1
             while end < len(lines) and not _boundary(lines[end]):
                 end += 1
+                if lines[end - 1].strip() == "</details>":
+                    break  # its English abstract closes it: a note after it is the user's
             title, author = _bilingual_title_and_author(lines[i:end])
             arxiv_id = linked_id(bilingual.group(1))
             entries.append(Entry(i + 1, section, title, arxiv_id, author, "".join(lines[i:end])))
@@ -138,12 +142,17 @@ def _bilingual_title_and_author(block: list[str]) -> tuple[str, str | None]:
     return title, author or None
 
 
-def entry_style(text: str) -> str | None:
-    """The style most of the log's entries are in (`hover`, `details` or `bilingual`; on a tie,
-    its newest entry's), or None when none is in one of them (a log of the older format
-    only, or of no entries)."""
-    entries, _ = parse_log(text)
-    styles = [style for e in entries if (style := _style_of(e.text))]
+def entry_style(*texts: str) -> str | None:
+    """The style most entries of a log made of `texts` (the file, then its archives) are in
+    (`hover`, `details` or `bilingual`; on a tie, the newest entry's), or None when none is in
+    one of them (a log of the older format only, or of no entries). Entries count wherever
+    they are, under a month heading or not."""
+    styles = [
+        style
+        for text in texts
+        for e in parse_log("##\n" + text.removeprefix("\ufeff"))[0]
+        if (style := _style_of(e.text))
+    ]
     if not styles:
         return None
     counts = Counter(styles)

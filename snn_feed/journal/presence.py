@@ -21,6 +21,8 @@ from snn_feed.journal.logparse import normalize_title, title_similarity
 
 def entry_ids(text: str) -> set[str]:
     """Versionless arXiv ids of the entries in a log's text, each from its own link."""
+    if "\r" in text:  # a line ends at a lone \r too, where `^` would not see it start
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return {linked_id(m.group(1) or m.group(2)) for m in OWN_LINK.finditer(text)}
 
 

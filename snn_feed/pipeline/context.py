@@ -24,10 +24,10 @@ from snn_feed.config import RssSettings, Settings
 from snn_feed.config.output import titles_wanted
 from snn_feed.errors import BusyError, ConfigError, Interrupted, SnnFeedError
 from snn_feed.journal.gitrepo import GitRepo
-from snn_feed.journal.logfile import read_log
 from snn_feed.journal.paths import safe_config_path, safe_log_path
 from snn_feed.pipeline import changes
 from snn_feed.pipeline.guard import LogGuard
+from snn_feed.pipeline.reconcile import log_texts
 from snn_feed.pipeline.selection import Selection
 from snn_feed.pipeline.styles import log_style
 from snn_feed.pipeline.translating import Translating
@@ -105,7 +105,7 @@ class Seams:
         asks (`pipeline/styles.py`)."""
         if self._layout is None:
             log = self.settings.log
-            style = log_style(self.store, log, self.log_path, read_log(self.log_path))
+            style = log_style(self.store, log, self.log_path, log_texts(self.log_path))
             watch = tuple(self.settings.score.authors)
             self._layout = Layout(style, log.checkbox, log.authors, watch)
         return self._layout

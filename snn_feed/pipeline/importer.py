@@ -20,6 +20,7 @@ from snn_feed.journal import logfile
 from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_title, parse_log
 from snn_feed.pipeline import styles
 from snn_feed.pipeline.context import open_seams
+from snn_feed.pipeline.reconcile import log_texts
 from snn_feed.pipeline.relevance import code_url
 from snn_feed.records import Paper
 from snn_feed.sanitize import storable
@@ -153,7 +154,7 @@ def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> Impo
 
         # Papers record the log they went to with links followed, as the sync's log path has.
         report = import_log(text, seams.store, search if resolve else None, str(path.resolve()))
-        report.style = styles.settle(seams.store, path.resolve(), text)
+        report.style = styles.settle(seams.store, path.resolve(), log_texts(path, text))
         report.configured = settings.log.style
         return report
 

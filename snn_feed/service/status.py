@@ -36,8 +36,8 @@ class Report:
     unpushed: list[dict[str, str]] = field(default_factory=list)
     """With `[git] push`: the commits not on the remote yet, oldest first."""
     log_style: dict[str, str | None] = field(default_factory=dict)
-    """The style new entries get (`style`) and why (`source`: config, detected, new, or
-    unsettled when no command has written to the log yet)."""
+    """The style new entries get (`style`) and why (`source`: config, detected, new, default,
+    or unsettled when no command has translated for or written to the log yet)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,6 +77,7 @@ _STYLE_SOURCES = {
     "config": " ([log] style)",
     "detected": " (read from the log's entries)",
     "new": " (the style of a new log)",
+    "default": " (the log's entries are in no style snn-feed writes)",
     "unsettled": " (the first sync reads it from the log's entries, or makes it bilingual)",
 }
 

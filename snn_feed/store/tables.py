@@ -169,7 +169,8 @@ class LogStyleRow(Base):
     path: Mapped[str] = mapped_column(Text, primary_key=True)
     style: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16))
-    """new (snn-feed started the log) or detected (read from the log's entries)."""
+    """new (a log without entries), detected (read from the log's entries), or default (its
+    entries are in no style snn-feed writes)."""
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
