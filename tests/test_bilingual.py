@@ -292,3 +292,11 @@ def seed_text() -> str:
     from conftest import SEED_LOG
 
     return SEED_LOG.read_text(encoding="utf-8")
+
+
+def test_an_emoji_shortcode_stays_text() -> None:
+    """GitHub (unlike cmark-gfm) turns `:octocat:` into an emoji image: its colon is escaped,
+    which cmark-gfm shows as the same text."""
+    markdown = render_entry(entry(title="Spikes :octocat: and :+1:"), style="bilingual")
+    assert not re.search(r"(?<!\\):(octocat|\+1):", markdown), markdown
+    assert "Spikes :octocat: and :+1:" in gfm.page(markdown).outside

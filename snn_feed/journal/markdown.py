@@ -20,6 +20,8 @@ _BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")
 # after the '@' keeps them text.
 _AUTOLINK_SCHEME = re.compile(r"(?i)(?<=[a-z])(:)(?=//)")
 _AUTOLINK_WWW = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)")
+# GitHub (not cmark-gfm) shows `:octocat:` as an emoji image; an escaped colon keeps it text.
+_EMOJI = re.compile(r":(?=[A-Za-z0-9_+\-]+:)")
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _BLOCK_START = re.compile(r"^(?!\\)([!-/:-@\[-`{-~])")  # a leading backslash starts no block
@@ -44,6 +46,7 @@ def _escape(text: str) -> str:
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _AUTOLINK_SCHEME.sub(r"\\\1", text)
     text = _AUTOLINK_WWW.sub(r"\1\\\2", text)
+    text = _EMOJI.sub(r"\\:", text)
     return text.replace("@", "@<!---->")
 
 
