@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -91,8 +92,12 @@ def test_a_migration_killed_at_any_step_leaves_a_revision_and_every_command_work
     clean = {rev: schema(migrated(tmp_path / "ref" / rev / "db", rev)) for rev in REVISIONS}
     clean[None] = []
     killed, codes = [], []
+    template = migrated(tmp_path / "start" / "feed.sqlite3", start)  # migrated once, copied
     for n in range(1, 300):  # each step in turn, until one is past the whole migration
-        db = migrated(tmp_path / f"kill{n}" / "feed.sqlite3", start)
+        db = tmp_path / f"kill{n}" / "feed.sqlite3"
+        db.parent.mkdir()
+        if template.exists():
+            shutil.copyfile(template, db)
         codes.append(killed_at(n, f"sqlite:///{db}"))
         if codes[-1] != -signal.SIGKILL:
             break
