@@ -27,9 +27,8 @@ DELAYS = (0.0, 0.03, 0.1, 0.2)  # seconds after the moment: 3 moments x 4 delays
 
 def _sync(argv: list[str]) -> None:
     """In a forked child: `snn-feed ARGV` as a process runs it, its output discarded."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
+    # pytest's capture has replaced sys.stdout and sys.stderr: point them at nothing.
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     from snn_feed.cli import main
 

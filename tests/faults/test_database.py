@@ -116,11 +116,25 @@ def test_a_migration_killed_at_any_step_leaves_a_revision_and_every_command_work
         assert schema(db) == clean[HEAD] and revision(db) == HEAD
 
 
+def _cli(argv: list[str], out: Path) -> None:
+    """In a forked child: `snn-feed ARGV` as a process runs it, its output in `out`.stdout and
+    `out`.stderr, its exit status the child's."""
+    # pytest's capture has replaced sys.stdout and sys.stderr: the child writes to files.
+    sys.stdout = open(out.with_suffix(".stdout"), "w", encoding="utf-8")  # noqa: SIM115
+    sys.stderr = open(out.with_suffix(".stderr"), "w", encoding="utf-8")  # noqa: SIM115
+    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
+    from snn_feed.cli import main
+
+    sys.argv = ["snn-feed", *argv]
+    main()
+
+
 def test_four_commands_started_together_on_a_new_database_all_succeed(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
 ) -> None:
     fake_arxiv.entries = snn_entries(3, utc_now())
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    from snn_feed.cli import main  # noqa: F401  (imported before the forks, once)
+
     for round_ in range(3):  # each a new database: the race is at its very first migration
         (tmp_path / f"r{round_}").mkdir()
         config = write_config(tmp_path / f"r{round_}" / "c.toml", arxiv_url=fake_arxiv.url,
@@ -130,12 +144,27 @@ def test_four_commands_started_together_on_a_new_database_all_succeed(
         atom = config.parent / "feed.atom"
         commands = [["sync"], ["status", "--json"], ["export", "--atom", str(atom)],
                     ["db", "upgrade"]]  # fmt: skip
+        # Forks of this process, whose imports are done: four processes at once, as a user's
+        # would be, without four interpreters importing snn-feed first (1.5 s each).
+        outputs = [config.parent / f"out{i}" for i in range(len(commands))]
         processes = [
-            subprocess.Popen([sys.executable, "-m", "snn_feed", *args, "--config", str(config)],
-                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for args in commands
-        ]  # fmt: skip
-        done = [(p.wait(timeout=120), *p.communicate()) for p in processes]
+            multiprocessing.get_context("fork").Process(
+                target=_cli, args=([*args, "--config", str(config)], out)
+            )
+            for args, out in zip(commands, outputs, strict=True)
+        ]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=120)
+        done = [
+            (
+                p.exitcode,
+                out.with_suffix(".stdout").read_text(),
+                out.with_suffix(".stderr").read_text(),
+            )
+            for p, out in zip(processes, outputs, strict=True)
+        ]
         (sync, _, sync_err), (_, status_out, status_err), (export, _, export_err), upgrade = done
         assert sync == 0, sync_err
         assert "snn-feed:" not in status_err and "healthy" in json.loads(status_out), status_err
