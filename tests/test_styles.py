@@ -31,13 +31,18 @@ def sync(config: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def started_log(tmp_path: Path, arxiv: FakeArxiv, translator: FakeTranslator) -> Path:
+    """The built-in log, started by a sync of three papers."""
+    arxiv.entries = snn_entries(3, utc_now())
+    config = config_for(tmp_path, arxiv, translator, None)
+    sync(config)
+    return load_settings(config).log_path
+
+
 def test_a_log_snn_feed_starts_is_bilingual_with_visible_chinese(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
 ) -> None:
-    fake_arxiv.entries = snn_entries(3, utc_now())
-    config = config_for(tmp_path, fake_arxiv, fake_translator, None)
-    sync(config)
-    log = load_settings(config).log_path
+    log = started_log(tmp_path, fake_arxiv, fake_translator)
     page = gfm.page(log.read_text(encoding="utf-8"))
     titles = {text for kind, text, _ in page.headings if kind == "h3"}
     for paper in fake_arxiv.entries:
@@ -106,20 +111,26 @@ def test_the_style_is_settled_once_per_log_in_the_database(tmp_path: Path) -> No
     store = open_store(settings.database_url)
     try:
         hover_log = SEED_LOG.read_text(encoding="utf-8")
-        assert log_style(store, settings.log, tmp_path / "a.md", [hover_log]) == "hover"
-        assert log_style(store, settings.log, tmp_path / "b.md", ["# New\n"]) == "bilingual"
+        assert log_style(store, settings.log, tmp_path / "a.md", lambda: [hover_log]) == "hover"
+        assert log_style(store, settings.log, tmp_path / "b.md", lambda: ["# New\n"]) == "bilingual"
         # Read back, whatever the text now says; another log has its own.
-        assert log_style(store, settings.log, tmp_path / "a.md", ["# New\n"]) == "hover"
-        assert log_style(store, settings.log, tmp_path / "b.md", [hover_log]) == "bilingual"
+        assert log_style(store, settings.log, tmp_path / "a.md", lambda: ["# New\n"]) == "hover"
+
+        def unread() -> list[str]:
+            raise AssertionError("a settled log's files are not read for its style")
+
+        assert log_style(store, settings.log, tmp_path / "a.md", unread) == "hover"
+        assert log_style(store, settings.log, tmp_path / "b.md", lambda: [hover_log]) == "bilingual"
         details = settings.log.model_copy(update={"style": "details"})
-        assert log_style(store, details, tmp_path / "a.md", [hover_log]) == "details"
+        assert log_style(store, details, tmp_path / "a.md", lambda: [hover_log]) == "details"
         assert store.log_styles.get(str(tmp_path / "a.md")) == ("hover", "detected")
         assert store.log_styles.get(str(tmp_path / "b.md")) == ("bilingual", "new")
         # A log whose months are all archived is read in its archives.
-        archived = log_style(store, settings.log, tmp_path / "c.md", ["# Log\n", hover_log])
+        archived = log_style(store, settings.log, tmp_path / "c.md", lambda: ["# Log\n", hover_log])
         assert archived == "hover"
         older_only = "# Log\n\n## 2019.1\n\n### A title\n\n中文摘要。\n"
-        assert log_style(store, settings.log, tmp_path / "d.md", [older_only]) == "bilingual"
+        older = log_style(store, settings.log, tmp_path / "d.md", lambda: [older_only])
+        assert older == "bilingual"
         assert store.log_styles.get(str(tmp_path / "d.md")) == ("bilingual", "default")
     finally:
         store.engine.dispose()
@@ -129,10 +140,7 @@ def test_a_bilingual_log_imported_is_read_back_whole(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
 ) -> None:
     """`import` reads bilingual entries (id, English title) and no line of them is a stray."""
-    fake_arxiv.entries = snn_entries(3, utc_now())
-    config = config_for(tmp_path, fake_arxiv, fake_translator, None)
-    sync(config)
-    log = load_settings(config).log_path
+    log = started_log(tmp_path, fake_arxiv, fake_translator)
     repo = tmp_path / "copy"
     repo.mkdir()
     (repo / "README.md").write_bytes(log.read_bytes())

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from time import sleep as pause
@@ -105,7 +106,8 @@ class Seams:
         asks (`pipeline/styles.py`)."""
         if self._layout is None:
             log = self.settings.log
-            style = log_style(self.store, log, self.log_path, log_texts(self.log_path))
+            texts = partial(log_texts, self.log_path)  # read only to settle the style
+            style = log_style(self.store, log, self.log_path, texts)
             watch = tuple(self.settings.score.authors)
             self._layout = Layout(style, log.checkbox, log.authors, watch)
         return self._layout

@@ -3,7 +3,7 @@ in the database so that it never changes under a reader's feet."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from snn_feed.config import LogSettings
@@ -14,9 +14,11 @@ NEW_LOG_STYLE = "bilingual"
 """What a log snn-feed starts (or one with no entry in a known style yet) is written in."""
 
 
-def log_style(store: Store, settings: LogSettings, log_path: Path, texts: Sequence[str]) -> str:
-    """The style new entries of the log at `log_path` are written in; `texts` are the log's
-    file and its archives (`reconcile.log_texts`).
+def log_style(
+    store: Store, settings: LogSettings, log_path: Path, texts: Callable[[], Sequence[str]]
+) -> str:
+    """The style new entries of the log at `log_path` are written in; `texts` reads the log's
+    file and its archives (`reconcile.log_texts`), only while its style is not settled.
 
     Unless `[log] style` says, the first call settles it: the style most of the log's entries
     are in (the original log is `hover`), or `bilingual` for a log without such entries. Later
@@ -24,7 +26,7 @@ def log_style(store: Store, settings: LogSettings, log_path: Path, texts: Sequen
     if settings.style is not None:
         return settings.style
     settled = store.log_styles.get(str(log_path))
-    return settled[0] if settled is not None else settle(store, log_path, texts)
+    return settled[0] if settled is not None else settle(store, log_path, texts())
 
 
 def settle(store: Store, log_path: Path, texts: Sequence[str]) -> str:
