@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, text
+from sqlalchemy import Engine, inspect, text
 
 from snn_feed.records import Paper
 from snn_feed.store import PaperState, Store, make_engine, migrate
@@ -195,20 +195,26 @@ def test_an_older_database_is_still_migrated_to_the_head(any_database_url: str) 
         engine.dispose()
 
 
+def old_paper(engine: Engine, revision: str) -> None:
+    """A database at `revision` holding paper 2611.00001, inserted with SQL as that revision's
+    table had it (today's ORM has columns added since)."""
+    migrate.upgrade(engine, revision)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
+            "primary_category, published, updated, score, state, first_seen, "
+            "translate_attempts, origin) values ('2611.00001', 1, 'T', '[]', 'A', '[]', "
+            "'cs.NE', '2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'fetched', "
+            "'2026-11-28 12:00:00', 0, 'sync')"
+        ))  # fmt: skip
+
+
 def test_a_database_from_before_0011_keeps_its_rows_and_takes_text_of_any_length(
     any_database_url: str,
 ) -> None:
     engine = make_engine(any_database_url)
     try:
-        migrate.upgrade(engine, "0010")
-        with engine.begin() as conn:  # as 0010 had it: today's tables have columns since
-            conn.execute(text(
-                "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
-                "primary_category, published, updated, score, state, first_seen, "
-                "translate_attempts, origin) values ('2611.00001', 1, 'T', '[]', 'A', '[]', "
-                "'cs.NE', '2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'fetched', "
-                "'2026-11-28 12:00:00', 0, 'sync')"
-            ))  # fmt: skip
+        old_paper(engine, "0010")
         migrate.upgrade(engine)
         store = Store(engine)
         long = "x" * 5000
@@ -292,15 +298,7 @@ def test_a_database_from_before_0012_keeps_its_papers_without_chinese_titles(
 ) -> None:
     engine = make_engine(any_database_url)
     try:
-        migrate.upgrade(engine, "0011")
-        with engine.begin() as conn:
-            conn.execute(text(
-                "insert into papers (arxiv_id, version, title, authors, abstract, categories, "
-                "primary_category, published, updated, score, state, first_seen, "
-                "translate_attempts, origin) values ('2611.00001', 1, 'T', '[]', 'A', '[]', "
-                "'cs.NE', '2026-11-28 12:00:00', '2026-11-28 12:00:00', 3, 'fetched', "
-                "'2026-11-28 12:00:00', 0, 'sync')"
-            ))  # fmt: skip
+        old_paper(engine, "0011")
         migrate.upgrade(engine)
         row = Store(engine).papers.get("2611.00001")
         assert row is not None and (row.title, row.title_zh) == ("T", None)

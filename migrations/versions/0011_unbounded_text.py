@@ -35,23 +35,22 @@ def _enforces_lengths() -> bool:
     return op.get_bind().dialect.name != "sqlite"
 
 
-def upgrade() -> None:
+def _retype(to_text: bool) -> None:
+    """Every column of COLUMNS to TEXT (`to_text`) or back to its old VARCHAR(n)."""
     if not _enforces_lengths():
         return
     for table, columns in COLUMNS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for column, length in columns.items():
+                old, new = sa.String(length=length), sa.Text()
                 batch_op.alter_column(
-                    column, existing_type=sa.String(length=length), type_=sa.Text()
+                    column, existing_type=old if to_text else new, type_=new if to_text else old
                 )
+
+
+def upgrade() -> None:
+    _retype(to_text=True)
 
 
 def downgrade() -> None:
-    if not _enforces_lengths():
-        return
-    for table, columns in COLUMNS.items():
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            for column, length in columns.items():
-                batch_op.alter_column(
-                    column, existing_type=sa.Text(), type_=sa.String(length=length)
-                )
+    _retype(to_text=False)
