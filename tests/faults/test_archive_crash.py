@@ -20,6 +20,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import forks
 from conftest import git, run_cli, snn_entries, utc_now, write_config
 from fakes import FakeArxiv, FakeEntry, FakeTranslator
 
@@ -38,13 +39,7 @@ def _killed_at(step: int, argv: list[str]) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     sys.addaudithook(hook)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    from snn_feed.cli import main
-
-    sys.argv = ["snn-feed", *argv]
-    main()
+    forks.run_cli(argv)
 
 
 INDEX_LINK = re.compile(r"- \[\d{4}\]\(archive/\d{4}\.md\)$")

@@ -4,7 +4,6 @@ check and agrees with the log, and git holds only clean commits of the log."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
@@ -16,6 +15,7 @@ import zlib
 from datetime import timedelta
 from pathlib import Path
 
+import forks
 import gfm
 import pytest
 from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now, write_config
@@ -25,24 +25,9 @@ KILLS = 24
 DELAYS = (0.0, 0.03, 0.1, 0.2)  # seconds after the moment: 3 moments x 4 delays x 2
 
 
-def _sync(argv: list[str]) -> None:
-    """In a forked child: `snn-feed ARGV` as a process runs it, its output discarded."""
-    # pytest's capture has replaced sys.stdout and sys.stderr: point them at nothing.
-    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
-    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    from snn_feed.cli import main
-
-    sys.argv = ["snn-feed", *argv]
-    main()
-
-
 def warm_up(config: Path) -> None:
     """Everything a sync imports, imported here before the forks (each would import it again:
-    about 1.5 s a fork). `--help` and a dry run's database and translator set-up do it."""
-    from snn_feed.cli import main  # noqa: F401
-    from snn_feed.store import migrate  # noqa: F401
-    from snn_feed.translation import chain, engines, http_engines  # noqa: F401
-
+    about 1.5 s a fork): a dry run sets up the database and the translator."""
     assert run_cli("sync", "--config", str(config), "--dry-run").returncode in (0, 3)
 
 
@@ -72,8 +57,7 @@ def test_sync_killed_at_24_points_loses_and_doubles_nothing(
         ][kill % 3]
         # A fork of this process, whose imports are done, runs the sync: a new interpreter
         # per kill spent most of the test's time importing (the moments are the fakes').
-        process = multiprocessing.get_context("fork").Process(target=_sync, args=(argv,))
-        process.start()
+        process = forks.start(argv)
         deadline = time.monotonic() + 60
         while len(server.requests) <= seen and process.is_alive():
             assert time.monotonic() < deadline, "the sync never got there"

@@ -12,10 +12,10 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
 from pathlib import Path
 
+import forks
 import gfm
 import pytest
 from conftest import git, run_cli, snn_entries, utc_now, write_config
@@ -116,25 +116,10 @@ def test_a_migration_killed_at_any_step_leaves_a_revision_and_every_command_work
         assert schema(db) == clean[HEAD] and revision(db) == HEAD
 
 
-def _cli(argv: list[str], out: Path) -> None:
-    """In a forked child: `snn-feed ARGV` as a process runs it, its output in `out`.stdout and
-    `out`.stderr, its exit status the child's."""
-    # pytest's capture has replaced sys.stdout and sys.stderr: the child writes to files.
-    sys.stdout = open(out.with_suffix(".stdout"), "w", encoding="utf-8")  # noqa: SIM115
-    sys.stderr = open(out.with_suffix(".stderr"), "w", encoding="utf-8")  # noqa: SIM115
-    os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-    from snn_feed.cli import main
-
-    sys.argv = ["snn-feed", *argv]
-    main()
-
-
 def test_four_commands_started_together_on_a_new_database_all_succeed(
     tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, log_repo: Path
 ) -> None:
     fake_arxiv.entries = snn_entries(3, utc_now())
-    from snn_feed.cli import main  # noqa: F401  (imported before the forks, once)
-
     for round_ in range(3):  # each a new database: the race is at its very first migration
         (tmp_path / f"r{round_}").mkdir()
         config = write_config(tmp_path / f"r{round_}" / "c.toml", arxiv_url=fake_arxiv.url,
@@ -148,13 +133,9 @@ def test_four_commands_started_together_on_a_new_database_all_succeed(
         # would be, without four interpreters importing snn-feed first (1.5 s each).
         outputs = [config.parent / f"out{i}" for i in range(len(commands))]
         processes = [
-            multiprocessing.get_context("fork").Process(
-                target=_cli, args=([*args, "--config", str(config)], out)
-            )
+            forks.start([*args, "--config", str(config)], out)
             for args, out in zip(commands, outputs, strict=True)
         ]
-        for process in processes:
-            process.start()
         for process in processes:
             process.join(timeout=120)
         done = [
