@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from snn_feed.ids import BILINGUAL_START, DATED_HEADING, ENTRY_START, LINE, PAPER_LINK, linked_id
+from snn_feed.journal.render import DETAILS_OPEN
 
 _HEADING = re.compile(r"^##(?:\s+(.*?))?\s*$")
 _OLD = re.compile(r"^(?:- \[[ xX]?\] )?###\s+(.+?)\s*$")
@@ -165,7 +166,7 @@ def _style_of(text: str) -> str | None:
         return "bilingual"
     if not _starts_new(text):
         return None
-    if "<details><summary>摘要</summary>" in text:
+    if DETAILS_OPEN in text:
         return "details"
     return "hover" if re.search(rf'{PAPER_LINK}\s+"', text) else None
 

@@ -17,10 +17,12 @@ from snn_feed.journal.bilingual import WATCHED_MARK, render_bilingual
 from snn_feed.journal.markdown import clean, escape_inline, no_block, sentences, text_line, urls_in
 from snn_feed.records import LogEntry
 
-__all__ = ["STYLES", "clean", "escape_inline", "month_heading", "render_entry"]
+__all__ = ["DETAILS_OPEN", "STYLES", "clean", "escape_inline", "month_heading", "render_entry"]
 
 STYLES = ("hover", "details", "bilingual")
 """The entry styles, as `[log] style` names them."""
+DETAILS_OPEN = "<details><summary>摘要</summary>"
+"""How the details style opens an entry's abstract (what `logparse` knows the style by)."""
 
 
 def _escape_title_line(line: str, first: bool) -> str:
@@ -44,10 +46,7 @@ def details_block(
     Markdown paragraph whose lines are escaped like any other text (a URL in `linkable`, one
     the English abstract holds, is a link)."""
     body = newline.join(indent + text_line(line, linkable) for line in sentences(text))
-    return (
-        f"{indent}<details><summary>摘要</summary>{newline}{newline}"
-        f"{body}{newline}{newline}{indent}</details>"
-    )
+    return f"{indent}{DETAILS_OPEN}{newline}{newline}{body}{newline}{newline}{indent}</details>"
 
 
 def render_entry(
