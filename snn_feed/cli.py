@@ -80,7 +80,7 @@ def common_options(func: F) -> F:
             logs.setup(
                 verbose,
                 json_lines=log_format == "json",
-                secrets=[settings.translate.api_key or "", *settings.translate.api_keys.values()],
+                secrets=settings.secrets(),
             )
             configured = any(name.startswith("SNN_FEED_") for name in os.environ)
             if find_config_file(config_path) is None and not configured:
@@ -148,7 +148,11 @@ def init(
     from snn_feed.pipeline.init import target_config
 
     with one_line_errors(verbose):
-        keys = [v for k, v in os.environ.items() if k.startswith("SNN_FEED_") and "KEY" in k]
+        keys = [
+            v
+            for k, v in os.environ.items()
+            if k.startswith("SNN_FEED_") and ("KEY" in k or "NOTIFY" in k)
+        ]
         logs.setup(verbose, json_lines=log_format == "json", secrets=keys)
         config = target_config(config_path, os.environ)
         log_file = Path(log_path).expanduser() if log_path else config.parent / DEFAULT_LOG
@@ -437,6 +441,28 @@ def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None
         years = archive_old_months(seams.store, seams.log_path, keep, guard, seams.git)
         moved = ", ".join(map(str, years))
         click.echo(f"archive: months moved to {moved}" if years else "archive: nothing to move")
+
+
+@cli.command(epilog="Example: snn-feed notify --test")
+@click.option("--test", is_flag=True, help="Send a test message to every [notify] service.")
+@common_options
+def notify(settings: Settings, test: bool) -> None:
+    """Check the [notify] services: send each a test message and say how it went.
+
+    Services are named by their number in [notify] urls and their scheme, never by their URL
+    (it holds secrets). Exit status: 0 every service took it, 1 one did not, 2 no service.
+    """
+    from snn_feed.pipeline.notifying import log_name, send_tests
+
+    if not test:
+        raise click.UsageError("give --test (digests and alerts are sent by `snn-feed sync`)")
+    if not settings.notify.urls:
+        raise click.UsageError("no service in [notify] urls (or $SNN_FEED_NOTIFY__URLS)")
+    failed = 0
+    for label, why in send_tests(settings, log_name(settings.log_path)):
+        click.echo(f"notify: {label}: " + ("sent" if why is None else f"FAILED: {why}"))
+        failed += why is not None
+    sys.exit(ExitStatus.FAILED if failed else ExitStatus.DONE)
 
 
 @cli.group()

@@ -86,5 +86,9 @@ class GitError(SnnFeedError):
     """A git command failed; the log file is written but not committed."""
 
 
+class PushError(GitError):
+    """The log was committed but could not be pushed; the next sync pushes it."""
+
+
 class Interrupted(SnnFeedError):
     """A stop was requested (SIGTERM/SIGINT); the sync stopped at a safe point."""

@@ -44,7 +44,8 @@ class JsonFormatter(logging.Formatter):
 def setup(verbose: bool, *, json_lines: bool = False, secrets: list[str] | None = None) -> None:
     """Log to stderr: details (INFO) only with `verbose`; the service always says what each
     run did, since that is what a service's log is for."""
-    _SECRETS[:] = [s for s in (secrets or []) if s]
+    # Longest first: a password inside a configured URL must not break the URL's own match.
+    _SECRETS[:] = sorted({s for s in (secrets or []) if s}, key=len, reverse=True)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     root = logging.getLogger()

@@ -136,6 +136,11 @@ class _PageReader(HTMLParser):
 
 def page(markdown: str) -> Page:
     """`markdown` as GitHub renders it, read back as a reader sees it."""
+    return html_page(to_html(markdown))
+
+
+def html_page(html: str) -> Page:
+    """An HTML page (or a mail's HTML part) read back as a reader sees it."""
     reader = _PageReader()
-    reader.feed(to_html(markdown))
+    reader.feed(html)
     return reader.page

@@ -39,14 +39,25 @@ def test_a_hook_of_the_log_repository_cannot_read_the_translators_key(
     assert "tok-4242" not in environment
 
 
+BAD_SECRETS = {
+    # section, key, a bad value holding the secret (a notification URL with a typo)
+    "translate.api_keys": ("translate", "api_keys", SECRET),
+    "notify.urls": ("notify", "urls", f"tgram//{SECRET}/chat"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(BAD_SECRETS))
 @pytest.mark.parametrize("where", ["file", "environment"])
-def test_a_bad_value_of_a_secret_key_is_named_but_never_shown(tmp_path: Path, where: str) -> None:
+def test_a_bad_value_of_a_secret_key_is_named_but_never_shown(
+    tmp_path: Path, where: str, key: str
+) -> None:
+    section, name, value = BAD_SECRETS[key]
     config = tmp_path / "config.toml"
-    config.write_text(f'[translate]\napi_keys = "{SECRET}"\n' if where == "file" else "")
-    env = {"SNN_FEED_TRANSLATE__API_KEYS": SECRET} if where == "environment" else {}
+    config.write_text(f'[{section}]\n{name} = "{value}"\n' if where == "file" else "")
+    env = {f"SNN_FEED_{section.upper()}__{name.upper()}": value} if where == "environment" else {}
 
     result = run_cli("status", "--config", str(config), env=env)
 
     assert result.returncode == 2
-    assert "translate.api_keys" in result.stderr and result.stderr.count("\n") == 1
+    assert key in result.stderr and result.stderr.count("\n") == 1
     assert SECRET not in result.stderr + result.stdout

@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from snn_feed.config.base import _Section
+from snn_feed.config.notify import NotifySettings, NotifyTarget
 from snn_feed.config.output import (
     DEFAULT_LOG,
     ExportSettings,
@@ -51,7 +52,8 @@ from snn_feed.errors import ConfigError
 
 __all__ = [
     "DEFAULT_KEYWORDS", "DEFAULT_LOG", "ArxivSettings", "DatabaseSettings", "ExportSettings",
-    "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "RssSettings",
+    "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "NotifySettings",
+    "NotifyTarget", "RssSettings",
     "ScheduleSettings", "ScoreSettings", "Settings", "StatusSettings", "SyncSettings",
     "TranslateSettings",
     "find_config_file", "load_settings",
@@ -75,6 +77,7 @@ class Settings(_Section):
     status: StatusSettings = Field(default_factory=StatusSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     links: LinksSettings = Field(default_factory=LinksSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""
@@ -99,6 +102,22 @@ class Settings(_Section):
     @property
     def lock_path(self) -> Path:
         return self.resolve(self.sync.lock_file)
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for the logs to blank out: the translators' keys and the
+        notification URLs (with the tokens inside them)."""
+        from snn_feed.config.notify import url_secrets
+
+        t = self.translate
+        return [
+            s
+            for s in (
+                t.api_key,
+                *t.api_keys.values(),
+                *url_secrets(u.url for u in self.notify.urls),
+            )
+            if s
+        ]
 
     @property
     def database_url(self) -> str:

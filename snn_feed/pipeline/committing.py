@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from snn_feed.config import GitSettings
-from snn_feed.errors import ConfigError, GitError
+from snn_feed.errors import ConfigError, GitError, PushError
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import read_presence
@@ -83,6 +83,8 @@ def commit(
     if settings.push and git.needs_push():
         try:
             git.push()
+        except GitError as err:  # a failure of its own kind: an alert of its own (`[notify]`)
+            raise PushError(str(err)) from None
         finally:
             # Recorded even when a later attempt fails: the old commits are gone from the branch.
             if git.rewritten:

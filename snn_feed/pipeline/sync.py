@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from snn_feed.config import Settings
 from snn_feed.errors import ExitStatus, ExportError, FetchError, Interrupted
-from snn_feed.pipeline import archiving, committing, fetching, linking, writing
+from snn_feed.pipeline import archiving, committing, fetching, linking, notifying, writing
 from snn_feed.pipeline.context import Seams, open_seams, process_owner, utc_now
 from snn_feed.pipeline.dry_run import dry_run
 from snn_feed.pipeline.fetching import Fetched
@@ -45,6 +45,8 @@ class SyncResult:
     status: ExitStatus
     would_add: list[str] = field(default_factory=list)
     """Dry run: one line per paper that would be added."""
+    unusable: str | None = None
+    """Why the translator could not be used at all, when that was so."""
 
 
 def sync(seams: Seams, options: SyncOptions) -> SyncResult:
@@ -143,7 +145,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         commit_sha=summary.commit,
         error=f"could not translate: {unusable}" if unusable and summary.pending else None,
     )  # fmt: skip
-    return SyncResult(summary, status)
+    return SyncResult(summary, status, unusable=unusable)
 
 
 def run_sync(
@@ -163,9 +165,19 @@ def run_sync(
         translator=translator, should_stop=should_stop, announcements=source != "api",
         clock=clock,
     ) as seams:  # fmt: skip
-        result = sync(seams, options)
-        if not options.dry_run:
-            _refresh_feed(seams, result)
+        if options.dry_run:
+            return sync(seams, options)
+        try:
+            result = sync(seams, options)
+        except Interrupted:
+            raise  # stopped on request: exit now; the next sync tells what there is to tell
+        except Exception as err:
+            notifying.after_run(seams, err)
+            raise
+        _refresh_feed(seams, result)
+        s = result.summary
+        notifying.after_run(seams, None, translated=s.translated, pending=s.pending,
+                            unusable=result.unusable)  # fmt: skip
         return result
 
 

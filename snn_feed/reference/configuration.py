@@ -6,7 +6,7 @@ import json
 import re
 import textwrap
 import types
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
 from pydantic.fields import FieldInfo
@@ -37,6 +37,8 @@ def _unwrap_optional(annotation: Any) -> tuple[Any, bool]:
 
 def _type_words(annotation: Any) -> str:
     annotation, optional = _unwrap_optional(annotation)
+    if get_origin(annotation) is Annotated:  # `HttpUrl | None`: the checks are not the type
+        annotation = get_args(annotation)[0]
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Literal:
         words = "one of " + ", ".join(f"`{a}`" for a in args)
@@ -46,6 +48,9 @@ def _type_words(annotation: Any) -> str:
             words = "list of " + ", ".join(f"`{a}`" for a in get_args(inner))
         else:
             words = f"list of {_type_words(inner)}"
+    elif isinstance(annotation, type) and issubclass(annotation, config.base._Section):
+        keys = ", ".join(f"`{k}`" for k in annotation.model_fields)
+        words = f"text (a URL) or table ({keys})"
     elif origin is dict:
         words = f"table of {_PLURAL.get(_type_words(args[1]), _type_words(args[1]))}"
     else:
@@ -103,11 +108,18 @@ def toml_value(value: Any) -> str:
     raise TypeError(f"no TOML literal for {value!r}")
 
 
+def _eg(lines: list[str]) -> list[str]:
+    """An example's lines, the first as `e.g. ...`, the others indented under it."""
+    return [f"e.g. {lines[0]}", *(f"     {line}" for line in lines[1:])]
+
+
 def toml_assignment(key: str, value: Any) -> list[str]:
     """`key = value`, a long list wrapped over several lines."""
     line = f"{toml_key(key)} = {toml_value(value)}"
     if len(line) <= TOML_WIDTH or not isinstance(value, list):
         return [line]
+    if any(isinstance(v, dict) for v in value):  # an inline table must stay on one line
+        return [f"{toml_key(key)} = [", *(f"    {toml_value(v)}," for v in value), "]"]
     items = textwrap.wrap(
         " ".join(toml_value(v) + "," for v in value),
         width=TOML_WIDTH - 4,
@@ -166,7 +178,8 @@ def config_toml(model: type[config.Settings] = config.Settings) -> str:
                     raise ValueError(f"[{name}] {key}: an unset default needs an example")
                 out += [f"# {line}" for line in toml_assignment(key, examples[0])]
                 continue
-            out += [f"# e.g. {toml_assignment(key, e)[0]}" for e in examples]
+            out += [f"# {line}" for e in examples
+                    for line in _eg(toml_assignment(key, e))]  # fmt: skip
             out += toml_assignment(key, value)
         for key, field, value in tables:
             out += ["", *_comment(field.description or ""), f"[{name}.{key}]"]

@@ -38,6 +38,9 @@ class Report:
     log_style: dict[str, str | None] = field(default_factory=dict)
     """The style new entries get (`style`) and why (`source`: config, detected, new, default,
     or unsettled when no command has translated for or written to the log yet)."""
+    notify: dict[str, Any] = field(default_factory=dict)
+    """`[notify]`: each service by number, scheme and events (never its URL), the messages
+    owed to them, and the conditions alerted and not cleared."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,6 +73,14 @@ class Report:
         if self.log_style:
             why = _STYLE_SOURCES.get(self.log_style.get("source") or "", "")
             out.append(f"log style: {self.log_style.get('style') or 'not settled yet'}{why}")
+        if self.notify.get("services"):
+            services = ", ".join(
+                f"service {t['service']} ({t['scheme']}: {', '.join(t['events'])})"
+                for t in self.notify["services"]
+            )
+            owed = self.notify["owed"]
+            out.append(f"notify: {services}; {owed} message{'s' * (owed != 1)} owed")
+        out += [f"alert sent, not cleared yet: {c}" for c in self.notify.get("alerts", [])]
         return out
 
 
@@ -231,27 +242,12 @@ def report(
         # engine down): waiting out max_pending_hours would only hide it.
         problems.append(f"last run {finished[0].error}")
 
-    waiting, oldest, last_error = store.reports.waiting_for_translation()
-    pending_limit = settings.status.max_pending_hours
-    if oldest is not None and now - oldest > timedelta(hours=pending_limit):
-        hours = (now - oldest).total_seconds() / 3600
-        problems.append(
-            f"{waiting} paper{'s' * (waiting != 1)} waiting for a translation, the oldest for "
-            f"{hours:.0f} h (limit {pending_limit:g} h); they are not logged until translated"
-            + (f"; last error: {last_error}" if last_error else "")
-        )
+    if (waiting := pending_problem(store, settings, now)) is not None:
+        problems.append(waiting)
+    if (quiet := quiet_warning(store, settings, now)) is not None:
+        warnings.append(quiet)
 
     trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
-    window_start = now - timedelta(days=settings.status.quiet_days)
-    announcements = fire_times(trigger, window_start, now)
-    recent = [r for r in store.runs.recent(since=window_start) if r.outcome in ("done", "partial")]
-    if len(announcements) >= 3 and recent and all(r.found == 0 for r in recent):
-        warnings.append(
-            f"no paper found in {settings.status.quiet_days} days with {len(announcements)} "
-            "arXiv announcements: a quiet week, or a query that matches nothing? "
-            "(check [feed] keywords and categories)"
-        )
-
     counts = store.reports.state_counts()
     commit = store.runs.last_commit()
     upcoming = next_run(trigger, now)
@@ -279,7 +275,49 @@ def report(
         else None,
         unpushed=[{"sha": c.sha, "at": c.at.isoformat(timespec="seconds")} for c in unpushed],
         log_style=_log_style(store, settings),
+        notify=_notify(store, settings),
     )
+
+
+def pending_problem(store: Store, settings: Settings, now: datetime) -> str | None:
+    """Papers waiting longer than `[status] max_pending_hours` for a translation, if any."""
+    waiting, oldest, last_error = store.reports.waiting_for_translation()
+    limit = settings.status.max_pending_hours
+    if oldest is None or now - oldest <= timedelta(hours=limit):
+        return None
+    hours = (now - oldest).total_seconds() / 3600
+    return (
+        f"{waiting} paper{'s' * (waiting != 1)} waiting for a translation, the oldest for "
+        f"{hours:.0f} h (limit {limit:g} h); they are not logged until translated"
+        + (f"; last error: {last_error}" if last_error else "")
+    )
+
+
+def quiet_warning(store: Store, settings: Settings, now: datetime) -> str | None:
+    """Runs over `[status] quiet_days` with three announcements or more that found nothing."""
+    trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
+    window_start = now - timedelta(days=settings.status.quiet_days)
+    announcements = fire_times(trigger, window_start, now)
+    recent = [r for r in store.runs.recent(since=window_start) if r.outcome in ("done", "partial")]
+    if len(announcements) < 3 or not recent or any(r.found for r in recent):
+        return None
+    return (
+        f"no paper found in {settings.status.quiet_days} days with {len(announcements)} "
+        "arXiv announcements: a quiet week, or a query that matches nothing? "
+        "(check [feed] keywords and categories)"
+    )
+
+
+def _notify(store: Store, settings: Settings) -> dict[str, Any]:
+    services = [
+        {"service": n, "scheme": t.scheme, "events": list(t.events)}
+        for n, t in enumerate(settings.notify.urls, 1)
+    ]
+    return {
+        "services": services,
+        "owed": store.notices.counts().get("pending", 0),
+        "alerts": sorted(store.notices.open_alerts()),
+    }
 
 
 def _log_style(store: Store, settings: Settings) -> dict[str, str | None]:

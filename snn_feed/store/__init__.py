@@ -24,8 +24,10 @@ from snn_feed.store.ledgers import (
     PendingChanges,
     Translations,
 )
+from snn_feed.store.notices import Notices
 from snn_feed.store.papers import Papers
 from snn_feed.store.records import (
+    Delivery,
     FeedCheck,
     ImportedEntry,
     PaperState,
@@ -38,8 +40,8 @@ from snn_feed.store.reports import PaperReports
 from snn_feed.store.runs import Runs
 
 __all__ = [
-    "FeedCheck", "ImportedEntry", "PaperState", "PendingChange", "Placement", "Run", "Store",
-    "StoredPaper", "make_engine", "open_store",
+    "Delivery", "FeedCheck", "ImportedEntry", "PaperState", "PendingChange", "Placement",
+    "Run", "Store", "StoredPaper", "make_engine", "open_store",
 ]  # fmt: skip
 
 
@@ -93,6 +95,7 @@ class Store:
         self.log_hashes = LogHashes(engine, sessions)
         self.pending = PendingChanges(engine, sessions)
         self.log_styles = LogStyles(engine, sessions)
+        self.notices = Notices(engine, sessions)
 
     def session(self) -> Session:
         """A session on the tables themselves: for migrations' and tests' set-up only."""

@@ -107,6 +107,12 @@ class Papers(Repository):
             row = s.get(PaperRow, arxiv_id)
             return stored(row) if row is not None else None
 
+    def get_many(self, ids: Sequence[str]) -> list[StoredPaper]:
+        """The stored papers of `ids` (those that are stored), in no particular order."""
+        with self.session() as s:
+            return [stored(r) for r in s.scalars(select(PaperRow).where(
+                PaperRow.arxiv_id.in_(list(ids))))]  # fmt: skip
+
     def in_state(self, state: PaperState) -> list[StoredPaper]:
         """Papers in `state`, oldest submission first."""
         with self.session() as s:

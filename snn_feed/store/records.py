@@ -124,3 +124,20 @@ class PendingChange:
     path: str
     before_sha256: str | None
     data: bytes | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A notice owed to one `[notify]` service, with what the notice says."""
+
+    notice_id: int
+    target: str
+    """The service: a hash of its URL (`notify.delivery.target_key`)."""
+    kind: str
+    """digest, alert or recovered."""
+    condition: str | None
+    day: str | None
+    message: str | None
+    papers: list[str] | None
+    created_at: datetime
+    attempts: int

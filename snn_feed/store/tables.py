@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from snn_feed.store.engine import UTCDateTime
@@ -54,6 +54,9 @@ class PaperRow(Base):
     """The log file a written or committed paper is in (None: not written yet)."""
     title_zh: Mapped[str | None] = mapped_column(Text)
     """The Chinese title (`[translate] titles`; None: never asked for, or not yet)."""
+    notice_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    """The digest that told of it (`[notify]`); 0: logged before notifications, or when no
+    service wanted a digest; None: not told of yet."""
 
 
 class LogEntryRow(Base):
@@ -189,3 +192,48 @@ class PendingChangeRow(Base):
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     message: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NoticeRow(Base):
+    """A message to the `[notify]` services, recorded before it is sent: a digest of the
+    papers a sync logged, an alert, or the "recovered" that ends one."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """digest, alert or recovered."""
+    condition: Mapped[str | None] = mapped_column(String(32))
+    """An alert's condition (sync, push, translator, pending, quiet)."""
+    day: Mapped[str | None] = mapped_column(String(10))
+    """A digest's day in the log's time zone (YYYY-MM-DD)."""
+    message: Mapped[str | None] = mapped_column(Text)
+    """An alert's text (a digest is rendered from its papers when it is sent)."""
+    papers: Mapped[list[str] | None] = mapped_column(JSON)
+    """A digest's papers (arXiv ids)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """A notice owed to one service: sent once, or retried by later syncs until it is."""
+
+    __tablename__ = "deliveries"
+
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), primary_key=True)
+    target: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The service: a hash of its URL, which holds secrets and is never stored."""
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    """pending, sent, or dropped (not taken within `[notify] retry_hours`)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlertRow(Base):
+    """A condition an alert was raised for and has not cleared yet: not alerted again."""
+
+    __tablename__ = "alerts"
+
+    condition: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)

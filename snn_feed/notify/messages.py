@@ -1,0 +1,152 @@
+"""What the `[notify]` services are sent, rendered three ways: plain text, Markdown (for the
+chats that take it) and HTML (for mail). Pure: records in, text out.
+
+Titles come from arXiv and the translators, so they are data: in Markdown every ASCII
+punctuation mark is backslash-escaped (CommonMark reads each as itself), in HTML every text
+is escaped, and whitespace is collapsed, so nothing in a title can open a link, an image,
+emphasis, a heading or a tag, or start a line of its own. Links are only ones snn-feed built
+(the abs page) or checked (an http(s) code link, the configured `link`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from snn_feed.journal.markdown import clean
+
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+ALERTS: dict[str, tuple[str, str]] = {
+    "sync": ("the sync failed", "syncs work again"),
+    "push": ("the log could not be pushed", "the log is pushed again"),
+    "translator": ("the translation engine cannot be used", "translation works again"),
+    "pending": ("papers are waiting for a translation", "no paper waits too long any more"),
+    "quiet": ("no paper found for days", "papers are found again"),
+}
+"""Condition -> (what an alert says happened, what its "recovered" says)."""
+
+
+@dataclass(frozen=True)
+class DigestPaper:
+    arxiv_id: str
+    score: int
+    title: str
+    title_zh: str | None = None
+    """The Chinese title, when the log's entry shows one."""
+    venue: str | None = None
+    """The venue tag ("NeurIPS 2025"), if any."""
+    code_url: str | None = None
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    text: str
+    markdown: str
+    html: str
+
+
+def one_line(text: str) -> str:
+    """Controls dropped, whitespace collapsed: one line, as the log shows a title."""
+    return clean(text)
+
+
+def md(text: str) -> str:
+    """`text` as Markdown that shows exactly it, on one line. An escaped `@` is still part of
+    an e-mail autolink (GFM finds them after escapes): a zero-width space after it is not."""
+    return _PUNCTUATION.sub(r"\\\1", one_line(text)).replace("\\@", "\\@\u200b")
+
+
+def _h(text: str) -> str:
+    return html.escape(one_line(text), quote=True)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL fit for a link target in any of the three forms (spaces, brackets,
+    quotes and angle brackets percent-encoded), or None."""
+    if not url or not re.match(r"https?://[^\s/]", url):
+        return None
+    return quote(url, safe="/:?#[]@!$&'*+,;=%~-._").replace("'", "%27")
+
+
+def ranked(papers: Sequence[DigestPaper]) -> list[DigestPaper]:
+    """Best first: the highest score, then the newer id."""
+    newest = sorted(papers, key=lambda p: p.arxiv_id, reverse=True)
+    return sorted(newest, key=lambda p: -p.score)
+
+
+def digest(
+    name: str, day: str, papers: Sequence[DigestPaper], *, limit: int, link: str | None
+) -> Message:
+    """One sync's papers: the day, their number, then each paper best first, cut after
+    `limit` with "and N more" and the log's `link`."""
+    shown = ranked(papers)[:limit]
+    more = len(papers) - len(shown)
+    count = f"{len(papers)} new paper{'s' * (len(papers) != 1)}"
+    link = safe_url(link)
+    title = f"{one_line(name)}: {count}, {day}"
+    text = [f"{one_line(name)}, {day}: {count}", ""]
+    mark = [f"**{md(name)}, {day}: {count}**", ""]
+    page = [f"<p><b>{_h(name)}, {day}: {count}</b></p>", "<ol>"]
+    for p in shown:
+        code = safe_url(p.code_url)
+        facts = [p.venue or "", p.abs_url, f"code: {code}" if code else ""]
+        text += [f"[{p.score}] {one_line(p.title_zh or p.title)}"]
+        text += [f"    {one_line(p.title)}"] if p.title_zh else []
+        text += ["    " + " · ".join(f for f in facts if f)]
+        heading = md(p.title_zh or p.title)
+        line = f"- **\\[{p.score}\\]** [{heading}]({p.abs_url})"
+        line += f" · {md(p.title)}" if p.title_zh else ""
+        line += f" · {md(p.venue)}" if p.venue else ""
+        line += f" · [code]({code})" if code else ""
+        mark.append(line)
+        # The links' own text is their address: a mail's text part (Apprise makes it from
+        # this HTML) keeps only the text.
+        item = f'<li><b>[{p.score}]</b> <a href="{p.abs_url}">{_h(p.title_zh or p.title)}</a>'
+        item += f"<br>{_h(p.title)}" if p.title_zh else ""
+        links = [f"<code>{_h(p.venue)}</code>"] if p.venue else []
+        links.append(f'<a href="{p.abs_url}">{p.abs_url.removeprefix("https://")}</a>')
+        links += [f'code: <a href="{_h(code)}">{_h(code)}</a>'] if code else []
+        page.append(item + "<br>" + " · ".join(links) + "</li>")
+    page.append("</ol>")
+    if more:
+        text += ["", f"and {more} more" + (f": {link}" if link else " in the log")]
+        mark += ["", f"and {more} more" + (f": [the log]({link})" if link else " in the log")]
+        page.append(f"<p>and {more} more" + (f': <a href="{_h(link)}">the log</a>' if link
+                                            else " in the log") + "</p>")  # fmt: skip
+    elif link:
+        text += ["", f"the log: {link}"]
+        mark += ["", f"[the log]({link})"]
+        page.append(f'<p><a href="{_h(link)}">the log</a></p>')
+    return Message(title, "\n".join(text), "\n".join(mark), "\n".join(page))
+
+
+def alert(name: str, kind: str, condition: str, message: str) -> Message:
+    """An alert (`kind` "alert"), or the "recovered" that ends one, of `condition`; `message`
+    is the alert's own text, which names what to fix."""
+    raised, cleared = ALERTS.get(condition, (condition, f"{condition}: cleared"))
+    if kind == "recovered":
+        head = f"recovered: {cleared}"
+        body = f"It had been reported: {one_line(message)}"
+    else:
+        head = f"alert: {raised}"
+        body = f"{one_line(message)} (snn-feed status shows the details.)"
+    title = f"{one_line(name)}: {head}"
+    return Message(title, f"{title}\n\n{body}", f"**{md(title)}**\n\n{md(body)}",
+                   f"<p><b>{_h(title)}</b></p>\n<p>{_h(body)}</p>")  # fmt: skip
+
+
+def test(name: str, events: Sequence[str]) -> Message:
+    """`snn-feed notify --test`: what this service will be sent."""
+    title = f"{one_line(name)}: test message from snn-feed"
+    body = f"This service is set up to get: {', '.join(events)}."
+    return Message(title, f"{title}\n\n{body}", f"**{md(title)}**\n\n{md(body)}",
+                   f"<p><b>{_h(title)}</b></p>\n<p>{_h(body)}</p>")  # fmt: skip
