@@ -3,12 +3,14 @@ functions, checked as a reader of the chat or the mail sees them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gfm
 from hostile import HOSTILE, visible
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snn_feed.notify.messages import DigestPaper, alert, digest
+from snn_feed.notify.messages import DigestPaper, Message, alert, digest
 
 LINK = "https://github.com/you/SNN_arxiv_daily"
 
@@ -97,6 +99,50 @@ def test_an_alert_shows_its_message_as_text(message: str, kind: str) -> None:
 
     chat, mail = gfm.page(sent.markdown), gfm.html_page(sent.html)
     assert chat.links == [] and mail.links == []
+    assert set(chat.tags) <= {"p", "strong"} and set(mail.tags) <= {"p", "b"}
     assert visible(message) in seen(chat.outside) and visible(message) in seen(mail.outside)
     assert sent.title == ("log: alert: the sync failed" if kind == "alert"
                           else "log: recovered: syncs work again")  # fmt: skip
+
+
+EXAMPLE = [
+    DigestPaper("2605.10679", 4,
+                "Energy-Efficient Implementation of Spiking Recurrent Cells on FPGA",
+                "脉冲循环单元在FPGA上的高能效实现", "ISCAS 2026",
+                "https://github.com/example/spiking-rnn-fpga"),
+    DigestPaper("2605.15058", 5,
+                "NeuroTrain: Surveying Local Learning Rules for Spiking Neural Networks with an "
+                "Open Benchmarking Framework",
+                "NeuroTrain：脉冲神经网络局部学习规则综述与开放基准框架"),
+    DigestPaper("2605.14252", 4,
+                "Not All Timesteps Matter Equally: Selective Alignment Knowledge Distillation "
+                "for Spiking Neural Networks",
+                "并非所有时间步同等重要：面向脉冲神经网络的选择性对齐知识蒸馏"),
+    DigestPaper("2605.14319", 3,
+                "Approximate Macroscopic Dynamics of Spiking Neural Networks Based on Solutions "
+                "to the Transport Equation",
+                "基于输运方程解的脉冲神经网络近似宏观动力学"),
+    DigestPaper("2605.07653", 2, "Aquatic Neuromorphic Optical Flow", "水下神经形态光流"),
+]  # fmt: skip
+"""The day of docs/notify.md: papers of the recorded feed (tests/fixtures/rss), translated."""
+
+EXAMPLE_ALERT = alert(
+    "SNN_arxiv_daily", "alert", "translator",
+    "could not translate: deepl: the API key was rejected (HTTP 403). Papers wait "
+    "untranslated: check [translate] backend, its api_key and its quota",
+)  # fmt: skip
+
+
+def example_digest() -> Message:
+    return digest("SNN_arxiv_daily", "2026-05-15", EXAMPLE, limit=3, link=LINK)
+
+
+def test_the_notify_page_shows_a_digest_as_a_mail_client_and_a_chat_show_it() -> None:
+    page = (Path(__file__).resolve().parents[1] / "docs" / "notify.md").read_text("utf-8")
+    message = example_digest()
+    quoted_html = "\n".join("> " + line for line in message.html.splitlines())
+    quoted_md = "\n".join("> " + line if line else ">" for line in message.markdown.splitlines())
+    for block in (f"> **Subject:** {message.title}<br>", quoted_html,
+                  f"```text\n{message.text}\n```", f"```markdown\n{message.markdown}\n```",
+                  quoted_md, f"```text\n{EXAMPLE_ALERT.text}\n```"):  # fmt: skip
+        assert block in page, "docs/notify.md: update the example (see its test)"

@@ -82,8 +82,9 @@ def deliver(
 
         worker = threading.Thread(target=run, name="snn-feed-notify", daemon=True)
         worker.start()
-        # A little over the service's own deadline: Apprise's timeouts are per socket call.
-        worker.join(wait + 0.5 if wait == timeout else wait)
+        # A little over the service's own deadline (Apprise's timeouts are per socket call),
+        # never over the budget.
+        worker.join(min(timeout + 0.5, left))
         results[job.key] = outcome[0] if outcome else f"no answer within {wait:g} s"
     return results
 
@@ -99,6 +100,20 @@ class _Said(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread:
             self.lines.append(record.getMessage())
+
+
+def form_for(plugin: Any) -> str:
+    """Which of a message's forms an Apprise service gets: `html` when HTML is its own (mail,
+    Telegram), else `markdown` when it takes Markdown (Slack, DingTalk, Feishu, webhooks),
+    else `text`."""
+    offered = plugin.notify_format
+    formats = [
+        getattr(f, "value", f)
+        for f in (offered if isinstance(offered, tuple | list) else [offered])
+    ]
+    if formats[0] == "html":
+        return "html"
+    return "markdown" if "markdown" in formats else "text"
 
 
 def apprise_send(url: str, message: Message, timeout: float) -> None:
@@ -119,15 +134,9 @@ def apprise_send(url: str, message: Message, timeout: float) -> None:
             raise DeliveryError("Apprise cannot use this URL (an unknown scheme, or a part "
                                 "missing); see its wiki for the service's notation")  # fmt: skip
         plugin.socket_connect_timeout = plugin.socket_read_timeout = timeout
-        offered = plugin.notify_format
-        formats = list(offered) if isinstance(offered, tuple | list) else [offered]
-        if formats[0] == NotifyFormat.HTML:
-            chosen, body = NotifyFormat.HTML, message.html
-        elif NotifyFormat.MARKDOWN in formats:
-            chosen, body = NotifyFormat.MARKDOWN, message.markdown
-        else:
-            chosen, body = NotifyFormat.TEXT, message.text
-        if not plugin.notify(body=body, title=message.title, body_format=chosen):
+        chosen = form_for(plugin)
+        body = {"html": message.html, "markdown": message.markdown}.get(chosen, message.text)
+        if not plugin.notify(body=body, title=message.title, body_format=NotifyFormat(chosen)):
             reason = said.lines[-1] if said.lines else "the service refused the message"
             raise DeliveryError(reason)
     finally:

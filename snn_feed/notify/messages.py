@@ -1,9 +1,9 @@
 """What the `[notify]` services are sent, rendered three ways: plain text, Markdown (for the
 chats that take it) and HTML (for mail). Pure: records in, text out.
 
-Titles come from arXiv and the translators, so they are data: in Markdown every ASCII
-punctuation mark is backslash-escaped (CommonMark reads each as itself), in HTML every text
-is escaped, and whitespace is collapsed, so nothing in a title can open a link, an image,
+Titles come from arXiv and the translators, so they are data: in Markdown what could open
+markup or an autolink is backslash-escaped (`md`), in HTML every text is escaped, and
+controls and whitespace are collapsed, so nothing in a title can open a link, an image,
 emphasis, a heading or a tag, or start a line of its own. Links are only ones snn-feed built
 (the abs page) or checked (an http(s) code link, the configured `link`).
 """
@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from snn_feed.journal.markdown import clean
+from snn_feed.journal.markdown import clean, no_block
 
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_INLINE = re.compile(r"([\\`*_\[\]<>~|])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+_SCHEME = re.compile(r"(?i)(?<=[a-z])(:)(?=//)")
+_WWW = re.compile(r"(?i)(?<![a-z0-9])(www)(\.)")
 
 ALERTS: dict[str, tuple[str, str]] = {
     "sync": ("the sync failed", "syncs work again"),
@@ -60,9 +63,16 @@ def one_line(text: str) -> str:
 
 
 def md(text: str) -> str:
-    """`text` as Markdown that shows exactly it, on one line. An escaped `@` is still part of
-    an e-mail autolink (GFM finds them after escapes): a zero-width space after it is not."""
-    return _PUNCTUATION.sub(r"\\\1", one_line(text)).replace("\\@", "\\@\u200b")
+    """`text` as Markdown that shows exactly it, on one line, with as few backslashes as will
+    do (a chat that does not read CommonMark's escapes shows them): the characters that open
+    inline markup, an entity's `&`, and what would make an autolink (the `:` of `x://`, the
+    `.` of `www.`, and the `@` of an address, which GFM links even escaped: a zero-width space
+    after it breaks the address)."""
+    text = _INLINE.sub(r"\\\1", one_line(text))
+    text = _ENTITY.sub(r"\\&", text)
+    text = _SCHEME.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1\\\2", text)
+    return text.replace("@", "@\u200b")
 
 
 def _h(text: str) -> str:
@@ -140,7 +150,7 @@ def alert(name: str, kind: str, condition: str, message: str) -> Message:
         head = f"alert: {raised}"
         body = f"{one_line(message)} (snn-feed status shows the details.)"
     title = f"{one_line(name)}: {head}"
-    return Message(title, f"{title}\n\n{body}", f"**{md(title)}**\n\n{md(body)}",
+    return Message(title, f"{title}\n\n{body}", f"**{md(title)}**\n\n{no_block(md(body))}",
                    f"<p><b>{_h(title)}</b></p>\n<p>{_h(body)}</p>")  # fmt: skip
 
 

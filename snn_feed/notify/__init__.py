@@ -1,0 +1,1 @@
+"""Telling people: the digest and alert messages (pure), and their delivery through Apprise."""
