@@ -115,10 +115,11 @@ def test_each_service_gets_only_the_events_it_asked_for(
 
 
 def test_a_failed_run_alerts_once_and_says_when_it_recovered(
-    env: Env, webhook: FakeWebhook
+    env: Env, webhook: FakeWebhook, any_database_url: str
 ) -> None:
     env.arxiv.fault = lambda r: Reply(503, b"down")
-    config = {"notify__urls": [webhook.url()], "arxiv__retries": 0}
+    config = {"notify__urls": [webhook.url()], "arxiv__retries": 0,
+              "database__url": any_database_url}  # fmt: skip
 
     first, second = env.sync(**config), env.sync(**config)
 
@@ -195,23 +196,24 @@ def test_a_quiet_week_is_alerted_once(env: Env, webhook: FakeWebhook) -> None:
 
 
 def test_a_service_that_fails_is_sent_the_digest_again_and_the_others_are_not(
-    env: Env, webhook: FakeWebhook, other_webhook: FakeWebhook
+    env: Env, webhook: FakeWebhook, other_webhook: FakeWebhook, any_database_url: str
 ) -> None:
     other_webhook.mode = "fail"
     urls = [webhook.url(), other_webhook.url("other/KEY-abcdef0123456789")]
+    config = {"notify__urls": urls, "database__url": any_database_url}
 
-    first = env.sync(notify__urls=urls)
+    first = env.sync(**config)
 
     assert first.returncode == 0  # the papers are logged: a service's failure is a warning
     assert "service 2 (json) did not take the digest" in first.stderr and "500" in first.stderr
     assert "KEY-abcdef0123456789" not in first.stderr + first.stdout
     assert (len(webhook.taken), len(other_webhook.taken)) == (1, 0)
-    status = run_cli("status", "--config", env.config(notify__urls=urls))
+    status = run_cli("status", "--config", env.config(**config))
     assert "notify: service 1 (json: digest, failure), service 2 (json: digest, failure); " \
            "1 message owed" in status.stdout  # fmt: skip
     other_webhook.mode = "ok"
-    assert env.sync(notify__urls=urls).returncode == 0
-    assert env.sync(notify__urls=urls).returncode == 0
+    assert env.sync(**config).returncode == 0
+    assert env.sync(**config).returncode == 0
     assert (len(webhook.taken), len(other_webhook.taken)) == (1, 1)
     assert other_webhook.taken[0]["message"] == webhook.taken[0]["message"]
 

@@ -111,7 +111,7 @@ class Notices(Repository):
                 update(DeliveryRow)
                 .where(DeliveryRow.notice_id == delivery.notice_id,
                        DeliveryRow.target == delivery.target)
-                .values(state=state, attempts=DeliveryRow.attempts + (state != "dropped"),
+                .values(state=state, attempts=DeliveryRow.attempts + int(state != "dropped"),
                         last_error=storable(error) if error else None, updated_at=at)
             )  # fmt: skip
 
