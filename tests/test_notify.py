@@ -353,3 +353,14 @@ def test_the_urls_secrets_appear_nowhere(
     for secret in (token, "hunter2-PASSWORD"):
         assert secret not in shown
     assert '"scheme": "json"' in as_json.stdout
+
+
+def test_without_commits_the_papers_written_get_their_digest(
+    env: Env, webhook: FakeWebhook
+) -> None:
+    config = {"notify__urls": [webhook.url()], "git__commit": False}
+
+    assert env.sync(**config).returncode == 0
+    assert env.sync(**config).returncode == 0
+
+    assert titles(webhook) == [webhook.taken[0]["title"]] and "5 new papers" in titles(webhook)[0]
