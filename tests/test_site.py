@@ -23,6 +23,7 @@ from fakes import FakeArxiv, FakeTranslator, fake_zh, running
 from test_cli import Env
 
 from snn_feed.config import load_settings
+from snn_feed.errors import ConfigError
 from snn_feed.site.build import write_changed
 from snn_feed.site.chart import papers_per_month
 from snn_feed.site.model import Month, SitePaper, normalise, web_url
@@ -405,7 +406,7 @@ def test_site_dir_is_read_from_the_config_and_the_environment(
     config.write_text("[site]\n")
     assert load_settings(config).site_path is None
     config.write_text("[site]\ndirectory = 'x'\n")
-    with pytest.raises(Exception, match=r"unknown key site\.directory"):
+    with pytest.raises(ConfigError, match=r"unknown key site\.directory"):
         load_settings(config)
 
 

@@ -166,7 +166,9 @@
     var filtered = s.score || s.venue || s.code || (isIndex && s.month);
     if (s.terms.length || (isIndex && filtered)) {
       report(local, 0, true);
-      searchElsewhere(s, mine, local).catch(function (err) {
+      searchElsewhere(s, mine, local).then(function (found) {
+        if (mine === generation && found !== null) report(local, found, false);
+      }).catch(function (err) {
         if (mine === generation) statusLine.textContent = "搜索数据无法读取 · search data unavailable: " + err.message;
       });
     } else {
