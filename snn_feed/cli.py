@@ -307,6 +307,33 @@ def export(settings: Settings, atom: str | None, limit: int | None) -> None:
         click.echo(f"export: {count} papers written to {atom or settings.atom_path}")
 
 
+@cli.command(epilog="Example: snn-feed site data/SNN_arxiv_daily/docs")
+@click.argument("folder", metavar="DIR", required=False, type=click.Path(file_okay=False))
+@common_options
+def site(settings: Settings, folder: str | None) -> None:
+    """Build the log's web site in DIR from the database: a page per month, newest first, with
+    filters (score, venue, code, month) and a search in Chinese and English that needs no
+    server; for GitHub Pages or any static host.
+
+    Only files whose content changed are written (each replaced whole); the pages of months
+    no longer in the log are removed. With [site] dir set, every successful sync rebuilds it.
+    """
+    from pathlib import Path
+
+    from snn_feed.site.build import build_site, configured_site
+    from snn_feed.store import open_store
+
+    path = Path(folder) if folder is not None else configured_site(settings)
+    if path is None:
+        raise click.UsageError("give DIR or set [site] dir")
+    store = open_store(settings.database_url, create=False)
+    try:
+        report = build_site(store, path, settings.site.title)
+    finally:
+        store.engine.dispose()
+    click.echo(f"site: {report.line()}")
+
+
 @cli.command("import", epilog="Example: snn-feed import ~/SNN_arxiv_daily/README.md")
 @click.argument("log_file", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--no-resolve", is_flag=True, help="Do not look up title-only entries on arXiv.")

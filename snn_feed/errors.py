@@ -82,6 +82,10 @@ class ExportError(SnnFeedError):
     """The Atom feed cannot be written; an existing feed file is left intact."""
 
 
+class SiteError(SnnFeedError):
+    """The static site cannot be written; every page already there is left as it was."""
+
+
 class GitError(SnnFeedError):
     """A git command failed; the log file is written but not committed."""
 

@@ -48,13 +48,15 @@ from snn_feed.config.running import (
     StatusSettings,
     SyncSettings,
 )
+from snn_feed.config.site import SiteSettings
 from snn_feed.errors import ConfigError
 
 __all__ = [
     "DEFAULT_KEYWORDS", "DEFAULT_LOG", "ArxivSettings", "DatabaseSettings", "ExportSettings",
     "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "NotifySettings",
     "NotifyTarget", "RssSettings",
-    "ScheduleSettings", "ScoreSettings", "Settings", "StatusSettings", "SyncSettings",
+    "ScheduleSettings", "ScoreSettings", "Settings", "SiteSettings", "StatusSettings",
+    "SyncSettings",
     "TranslateSettings",
     "find_config_file", "load_settings",
 ]  # fmt: skip
@@ -78,6 +80,7 @@ class Settings(_Section):
     export: ExportSettings = Field(default_factory=ExportSettings)
     links: LinksSettings = Field(default_factory=LinksSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    site: SiteSettings = Field(default_factory=SiteSettings)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""
@@ -98,6 +101,11 @@ class Settings(_Section):
     def atom_path(self) -> Path | None:
         """Where the feed goes after every sync, or None when `[export] atom` is empty."""
         return self.resolve(self.export.atom) if self.export.atom else None
+
+    @property
+    def site_path(self) -> Path | None:
+        """Where the site is rebuilt after every sync, or None when `[site] dir` is empty."""
+        return self.resolve(self.site.dir) if self.site.dir else None
 
     @property
     def lock_path(self) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from snn_feed.config import Settings
-from snn_feed.errors import ExitStatus, ExportError, FetchError, Interrupted
+from snn_feed.errors import ExitStatus, ExportError, FetchError, Interrupted, SiteError
 from snn_feed.pipeline import archiving, committing, fetching, linking, notifying, writing
 from snn_feed.pipeline.context import Seams, open_seams, process_owner, utc_now
 from snn_feed.pipeline.dry_run import dry_run
@@ -175,6 +175,7 @@ def run_sync(
             notifying.after_run(seams, err)
             raise
         _refresh_feed(seams, result)
+        _refresh_site(seams, result)
         s = result.summary
         notifying.after_run(seams, None, translated=s.translated, pending=s.pending,
                             unusable=result.unusable)  # fmt: skip
@@ -195,6 +196,25 @@ def _refresh_feed(seams: Seams, result: SyncResult) -> None:
         result.summary.messages.insert(0, str(err))
         if result.status == ExitStatus.DONE:
             result.status = ExitStatus.FAILED
+
+
+def _refresh_site(seams: Seams, result: SyncResult) -> None:
+    """Rebuild `[site] dir`, if set, as the feed is rewritten: the papers are committed
+    already, so a site that cannot be written fails the exit status only; the next sync
+    writes what is missing (it compares every file, not what this run changed)."""
+    if seams.settings.site_path is None:
+        return
+    from snn_feed.site.build import rebuild
+
+    try:
+        report = rebuild(seams.settings, seams.store)
+    except SiteError as err:
+        result.summary.messages.insert(0, str(err))
+        if result.status == ExitStatus.DONE:
+            result.status = ExitStatus.FAILED
+        return
+    if report is not None:
+        log.info("site: %s", report.line())
 
 
 def _counts(summary: SyncSummary) -> dict[str, int]:

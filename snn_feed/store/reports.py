@@ -1,5 +1,5 @@
-"""Read-only views of the papers for the reports: the Atom feed's latest entries, `status`
-and its month table, and the papers a command names."""
+"""Read-only views of the papers for the reports: the Atom feed's latest entries, the web
+site's every logged paper, `status` and its month table, and the papers a command names."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from snn_feed.store.base import Repository
+from snn_feed.store.base import Repository, record
 from snn_feed.store.papers import stored
-from snn_feed.store.records import PaperState, StoredPaper
-from snn_feed.store.tables import PaperRow
+from snn_feed.store.records import ImportedEntry, PaperState, StoredPaper
+from snn_feed.store.tables import LogEntryRow, PaperRow
 
 
 class PaperReports(Repository):
@@ -40,6 +40,20 @@ class PaperReports(Repository):
                 .limit(limit)
             )
             return [stored(r) for r in s.scalars(query)]
+
+    def everything_logged(self) -> tuple[list[StoredPaper], list[ImportedEntry]]:
+        """Every paper in the log (written or committed, oldest first) and every entry imported
+        from a hand-made log (in the log's order), read in one transaction: what the web site
+        shows. An imported entry may have no paper behind it (only a title and a section), or
+        the same paper as a stored one."""
+        in_log = PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED])
+        with self.session() as s, s.begin():
+            papers = s.scalars(
+                select(PaperRow).where(in_log).order_by(PaperRow.published, PaperRow.arxiv_id)
+            )
+            rows = [stored(r) for r in papers]
+            entries = s.scalars(select(LogEntryRow).order_by(LogEntryRow.line, LogEntryRow.key))
+            return rows, [record(ImportedEntry, e) for e in entries]
 
     def state_counts(self) -> dict[str, int]:
         with self.session() as s:

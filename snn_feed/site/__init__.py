@@ -1,0 +1,1 @@
+"""The log as a static web site, built from the database (`snn-feed site`, `[site] dir`)."""
