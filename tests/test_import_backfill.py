@@ -74,11 +74,12 @@ def corpus(fake_arxiv: FakeArxiv) -> list[FakeEntry]:
 
 @pytest.fixture
 def config(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator,
-           log_repo: Path, any_database_url: str) -> Path:  # fmt: skip
+           log_repo: Path, migrated_database_url: str) -> Path:  # fmt: skip
+    """On both backends, a database at the newest revision (these tests are not of migrating)."""
     return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
                         translator_url=fake_translator.base + "/m",
                         log_path=log_repo / "README.md", arxiv__page_size=50,
-                        database__url=any_database_url)  # fmt: skip
+                        database__url=migrated_database_url)  # fmt: skip
 
 
 def logged_ids(text: str) -> list[str]:
@@ -179,7 +180,7 @@ def test_backfill_after_import_adds_no_seed_paper_and_keeps_the_seed_bytes(
 
 
 # SQLite only: a minute on PostgreSQL, whose crash safety the sync and migration tests cover.
-@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 def test_backfill_killed_halfway_finishes_with_every_paper_once(
     tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
     log_repo: Path,
