@@ -210,3 +210,56 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated to the head once a session (by the real migrations), to copy
+    for each test that needs a migrated database but does not test migrating one."""
+    from snn_feed.store import make_engine, migrate
+
+    path = tmp_path_factory.mktemp("migrated") / "feed.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL database migrated to the head once a session, the template of each
+    `migrated_database_url` on PostgreSQL; skips without a server."""
+    import pg
+
+    if pg.admin_url() is None:
+        pytest.skip(pg.SKIP_REASON)
+    with pg.fresh_database() as url:
+        from snn_feed.store import make_engine, migrate
+
+        engine = make_engine(url)
+        try:
+            migrate.upgrade(engine)
+        finally:
+            engine.dispose()  # a template must have no session open while it is copied
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """`any_database_url`, already at the newest revision: a copy of a database the real
+    migrations brought there once a session (an SQLite file copied, or a PostgreSQL database
+    created from it as its template), for tests of what is done with a database, not of
+    migrating one (each migration costs 0.1-0.3 s)."""
+    if request.param == "sqlite":
+        path = tmp_path / "feed.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+    else:
+        import pg
+        from sqlalchemy.engine import make_url
+
+        template = make_url(request.getfixturevalue("_migrated_postgres")).database
+        with pg.fresh_database(template=template) as url:
+            yield url

@@ -31,3 +31,11 @@ def start(argv: list[str], out: Path | None = None) -> BaseProcess:
     child = multiprocessing.get_context("fork").Process(target=run_cli, args=(argv, out))
     child.start()
     return child
+
+
+def output(out: Path) -> tuple[str, str]:
+    """What a child started with `out` printed, once it has ended: (stdout, stderr)."""
+    return (
+        out.with_suffix(".stdout").read_text(encoding="utf-8"),
+        out.with_suffix(".stderr").read_text(encoding="utf-8"),
+    )

@@ -21,8 +21,9 @@ def admin_url() -> str | None:
 
 
 @contextmanager
-def fresh_database() -> Iterator[str]:
-    """The URL of a new, empty database on the test server; dropped when the block ends."""
+def fresh_database(template: str | None = None) -> Iterator[str]:
+    """The URL of a new, empty database on the test server (a copy of the database `template`
+    if given); dropped when the block ends."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -33,7 +34,8 @@ def fresh_database() -> Iterator[str]:
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         yield make_url(admin).set(database=name).render_as_string(hide_password=False)
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

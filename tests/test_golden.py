@@ -8,6 +8,7 @@ import difflib
 import json
 import os
 import re
+import shutil
 import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -98,8 +99,11 @@ def _single_insertion(before: bytes, after: bytes) -> bool:
 
 
 @pytest.mark.parametrize("folder", CASES, ids=[c.name for c in CASES])
-def test_golden(folder: Path, tmp_path: Path) -> None:
+def test_golden(folder: Path, tmp_path: Path, migrated_sqlite: Path) -> None:
     case = _case(folder)
+    # The database the config names, at the newest revision: the logs are the subject here.
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(migrated_sqlite, tmp_path / "data" / "feed.sqlite3")
     now: datetime = case["now"].astimezone(UTC)
     before_file = folder / "before.md"
     before = before_file.read_bytes() if before_file.is_file() else None

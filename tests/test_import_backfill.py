@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import forks
 import pytest
 from conftest import (
     LOG_ZONE,
@@ -77,11 +74,12 @@ def corpus(fake_arxiv: FakeArxiv) -> list[FakeEntry]:
 
 @pytest.fixture
 def config(tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator,
-           log_repo: Path, any_database_url: str) -> Path:  # fmt: skip
+           log_repo: Path, migrated_database_url: str) -> Path:  # fmt: skip
+    """On both backends, a database at the newest revision (these tests are not of migrating)."""
     return write_config(tmp_path / "config.toml", arxiv_url=fake_arxiv.url,
                         translator_url=fake_translator.base + "/m",
                         log_path=log_repo / "README.md", arxiv__page_size=50,
-                        database__url=any_database_url)  # fmt: skip
+                        database__url=migrated_database_url)  # fmt: skip
 
 
 def logged_ids(text: str) -> list[str]:
@@ -182,27 +180,25 @@ def test_backfill_after_import_adds_no_seed_paper_and_keeps_the_seed_bytes(
 
 
 # SQLite only: a minute on PostgreSQL, whose crash safety the sync and migration tests cover.
-@pytest.mark.parametrize("any_database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("migrated_database_url", ["sqlite"], indirect=True)
 def test_backfill_killed_halfway_finishes_with_every_paper_once(
     tmp_path: Path, config: Path, corpus: list[FakeEntry], fake_translator: FakeTranslator,
     log_repo: Path,
 ) -> None:  # fmt: skip
     fake_translator.translate = slow_zh(0.05)
-    args = [sys.executable, "-m", "snn_feed", "backfill", "--config", str(config),
-            "--from", "2019-11-01", "--to", "2020-11-30"]  # fmt: skip
-    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
+    args = ["backfill", "--config", str(config), "--from", "2019-11-01", "--to", "2020-11-30"]
     for kill_after in (5, 25):
-        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
+        # A fork of this process, whose imports are done (a new interpreter would import first).
+        process = forks.start(args)
         start = len(fake_translator.requests)
         deadline = time.monotonic() + 60
-        while len(fake_translator.requests) - start < kill_after and process.poll() is None:
+        while len(fake_translator.requests) - start < kill_after and process.is_alive():
             assert time.monotonic() < deadline
             time.sleep(0.02)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.kill()  # SIGKILL
+        process.join()
     fake_translator.translate = fake_zh
-    final = run_cli(*args[3:])
+    final = run_cli(*args)
     assert final.returncode == 0, final.stderr
     text = (log_repo / "README.md").read_bytes().decode("utf-8", errors="surrogateescape")
     only_insertions(SEED_TEXT, text)

@@ -76,6 +76,9 @@ def headings(markdown: str) -> list[str]:
     return [f"h{m[0]}:{m[1].strip()}" for m in re.findall(r"<h([1-6])>(.*?)</h\1>", html, re.S)]
 
 
+SEED_HEADINGS = headings(SEED)
+
+
 def is_insertion(old: str | bytes, new: str | bytes) -> bool:
     """`new` is `old` with one run inserted somewhere: every old byte kept, in order."""
     p = 0
@@ -155,8 +158,7 @@ def test_entries_in_the_seed_log_render_as_a_new_section_and_leave_the_old_items
     added_tags.subtract(SEED_TAGS)
     assert min(added_tags.values()) >= 0, "a tag of the old log disappeared"
     assert set(+added_tags) <= NEW_SECTION_TAGS, +added_tags
-    old_headings = headings(SEED)
-    assert headings(new) == [*old_headings[:1], "h2:2026.05", *old_headings[1:]]
+    assert headings(new) == [*SEED_HEADINGS[:1], "h2:2026.05", *SEED_HEADINGS[1:]]
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,10 +23,11 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(any_database_url: str) -> Iterator[Store]:
-    engine = make_engine(any_database_url)
+def store(migrated_database_url: str) -> Iterator[Store]:
+    """A store on a database at the newest revision (a copy of one migrated once a session)."""
+    engine = make_engine(migrated_database_url)
     try:
-        migrate.upgrade(engine)
+        migrate.upgrade(engine)  # nothing left to do
         yield Store(engine)
     finally:
         engine.dispose()
@@ -37,13 +39,18 @@ def paper(arxiv_id: str = "2611.00001", version: int = 1, **changes: object) -> 
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def test_migrations_create_exactly_the_models_schema(store: Store) -> None:
-    inspector = inspect(store.engine)
-    for table in Base.metadata.sorted_tables:
-        columns = {c["name"] for c in inspector.get_columns(table.name)}
-        assert columns == {c.name for c in table.columns}, table.name
-    assert migrate.current_revision(store.engine) is not None
-    migrate.upgrade(store.engine)  # idempotent
+def test_migrations_create_exactly_the_models_schema(any_database_url: str) -> None:
+    engine = make_engine(any_database_url)  # a new database, migrated here
+    try:
+        migrate.upgrade(engine)
+        inspector = inspect(engine)
+        for table in Base.metadata.sorted_tables:
+            columns = {c["name"] for c in inspector.get_columns(table.name)}
+            assert columns == {c.name for c in table.columns}, table.name
+        assert migrate.current_revision(engine) is not None
+        migrate.upgrade(engine)  # idempotent
+    finally:
+        engine.dispose()
 
 
 def test_a_paper_is_stored_once_and_all_metadata_is_kept(store: Store) -> None:
@@ -166,10 +173,12 @@ def test_runs_are_recorded_and_the_last_successful_window_is_found(store: Store)
     abstract=st.text(max_size=2000),
 )
 def test_any_text_round_trips_through_the_database(
-    tmp_path_factory: pytest.TempPathFactory, title: str, authors: list[str], abstract: str
-) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite3'}")
-    migrate.upgrade(engine)
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Path, title: str,
+    authors: list[str], abstract: str,
+) -> None:  # fmt: skip
+    db = tmp_path_factory.mktemp("db") / "db.sqlite3"
+    shutil.copyfile(migrated_sqlite, db)  # a new database at the head, without migrating it
+    engine = make_engine(f"sqlite:///{db}")
     s = Store(engine)
     s.papers.add([(paper(title=title, authors=authors, abstract=abstract), 2, None)])
     row = s.papers.get("2611.00001")

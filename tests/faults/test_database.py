@@ -85,12 +85,24 @@ def one_clear_line(stderr: str) -> str:
     return errors[0]
 
 
+Schemas = dict[str | None, list[tuple[str, ...]]]
+
+
+@pytest.fixture(scope="module")
+def clean_schemas(tmp_path_factory: pytest.TempPathFactory) -> Schemas:
+    """The schema at each revision, of a new database migrated straight to it (None: empty):
+    the same for both kinds of start, so worked out once (only read)."""
+    ref = tmp_path_factory.mktemp("ref")
+    clean: Schemas = {rev: schema(migrated(ref / rev / "db", rev)) for rev in REVISIONS}
+    clean[None] = []
+    return clean
+
+
 @pytest.mark.parametrize("start", [None, "0004"], ids=["new-database", "upgrade"])
 def test_a_migration_killed_at_any_step_leaves_a_revision_and_every_command_works(
-    tmp_path: Path, start: str | None
+    tmp_path: Path, clean_schemas: Schemas, start: str | None
 ) -> None:
-    clean = {rev: schema(migrated(tmp_path / "ref" / rev / "db", rev)) for rev in REVISIONS}
-    clean[None] = []
+    clean = clean_schemas
     killed, codes = [], []
     template = migrated(tmp_path / "start" / "feed.sqlite3", start)  # migrated once, copied
     for n in range(1, 300):  # each step in turn, until one is past the whole migration
