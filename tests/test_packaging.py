@@ -42,6 +42,7 @@ def test_the_wheel_ships_the_migrations_and_migrates_a_new_database(tmp_path: Pa
     shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith("snn_feed/migrations/versions/")}
     assert shipped == {p.name for p in (REPO / "migrations" / "versions").glob("*.py")}
     assert "snn_feed/data/venues.toml" in names
+    assert "snn_feed/data/github-actions.yml" in names  # the workflow `init` writes
 
     # Install it alone (its dependencies come from this environment) and use it from a folder
     # where the checkout cannot be imported by accident.
