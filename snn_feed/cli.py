@@ -123,6 +123,13 @@ def cli() -> None:
               help="[log] timezone, e.g. Asia/Shanghai (default: America/New_York).")  # fmt: skip
 @click.option("--no-resolve", is_flag=True,
               help="Adopting: do not look up title-only entries on arXiv.")  # fmt: skip
+@click.option(
+    "--github-actions", is_flag=True,
+    help="Run it from GitHub Actions: write the config (snn-feed.toml) and the workflow "
+    "(.github/workflows/snn-feed.yml) into the log's repository, never over existing files; "
+    "the workflow's first run imports an adopted log (docs/github-actions.md). Example: "
+    "snn-feed init --log SNN_arxiv_daily --github-actions",
+)  # fmt: skip
 @click.option("-v", "--verbose", is_flag=True, help="Log details to stderr; show tracebacks.")
 @click.option(
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -130,15 +137,17 @@ def cli() -> None:
 )  # fmt: skip
 def init(
     log_path: str | None, config_path: str | None, timezone: str | None, no_resolve: bool,
-    verbose: bool, log_format: str,
+    github_actions: bool, verbose: bool, log_format: str,
 ) -> None:  # fmt: skip
     """Set up a log on purpose: write a config file naming it, then adopt it or start it.
 
     An existing log (in a git repository) is adopted: its entries are imported, as by
     `snn-feed import`, so none is ever added again. A missing one is started: its folder, a
     git repository, the log's header, a first commit. Nothing is written when a check fails;
-    an existing config file is never replaced. Exit status: 0 done, 2 refused (the line says
-    why), 3 adopted but some titles could not be looked up (run `snn-feed import` later).
+    an existing config file is never replaced. With --github-actions, the config and a
+    workflow go into the log's repository, for GitHub Actions to sync it every weekday.
+    Exit status: 0 done, 2 refused (the line says why), 3 adopted but some titles could not
+    be looked up (run `snn-feed import` later).
     """
     from pathlib import Path
 
@@ -154,9 +163,17 @@ def init(
             if k.startswith("SNN_FEED_") and ("KEY" in k or "NOTIFY" in k)
         ]
         logs.setup(verbose, json_lines=log_format == "json", secrets=keys)
+        if github_actions and config_path:
+            raise click.UsageError(
+                "--config and --github-actions: the workflow reads snn-feed.toml at the root of "
+                "the log's repository, which --github-actions writes"
+            )
         config = target_config(config_path, os.environ)
         log_file = Path(log_path).expanduser() if log_path else config.parent / DEFAULT_LOG
-        done = set_up(config, log_file, timezone=timezone, resolve=not no_resolve)
+        done = set_up(
+            config, log_file, timezone=timezone, resolve=not no_resolve,
+            github_actions=github_actions,
+        )  # fmt: skip
         for line in done.lines(os.environ):
             click.echo(line)
         errors = done.report.errors if done.report else []

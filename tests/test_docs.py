@@ -150,8 +150,12 @@ def test_the_generated_config_toml_loads_to_the_built_in_defaults(tmp_path: Path
 
 
 @pytest.mark.parametrize(
-    "name", ["docs/commands.md", "docs/configuration.md", "docs/venue-list.md", "config.toml"]
-)
+    "name",
+    [
+        "docs/commands.md", "docs/configuration.md", "docs/venue-list.md", "config.toml",
+        "examples/github-actions/snn-feed.yml",
+    ],
+)  # fmt: skip
 def test_the_generated_files_are_current(name: str) -> None:
     expected = reference.generated_files(REPO)[REPO / name]
     actual = (REPO / name).read_text(encoding="utf-8") if (REPO / name).is_file() else ""

@@ -45,6 +45,7 @@ def test_the_wheel_ships_the_migrations_and_migrates_a_new_database(tmp_path: Pa
     site = {"snn_feed/site/static/site.js", "snn_feed/site/static/site.css",
             "snn_feed/site/templates/base.html", "snn_feed/site/templates/month.html"}  # fmt: skip
     assert site <= set(names)  # `snn-feed site` needs its templates and static files
+    assert "snn_feed/data/github-actions.yml" in names  # the workflow `init` writes
 
     # Install it alone (its dependencies come from this environment) and use it from a folder
     # where the checkout cannot be imported by accident.

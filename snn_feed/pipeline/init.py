@@ -5,6 +5,11 @@ repository; its entries are imported, so none is ever added again) or starts a n
 new or empty folder: `git init`, the log's header, a first commit. Every check runs before
 anything is written; an existing config file is never replaced; the config is validated by
 loading it before it is put in place.
+
+With `--github-actions` the config goes into the log's repository instead (`snn-feed.toml` at
+its root, where the workflow reads it), beside the workflow `.github/workflows/snn-feed.yml`;
+an adopted log is not imported here, since the database lives on the repository's state
+branch: the workflow's first run imports it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from snn_feed.errors import ConfigError
 from snn_feed.journal import logfile
 from snn_feed.journal.gitrepo import GitRepo
 from snn_feed.journal.paths import repository_root, safe_log_path
+from snn_feed.pipeline import actions
 from snn_feed.pipeline.committing import check_not_ignored
 from snn_feed.pipeline.importer import ImportReport, import_file
 
@@ -41,9 +47,13 @@ class Initialised:
     """The new log's first commit."""
     report: ImportReport | None = None
     """What the import of an adopted log found."""
+    workflow: Path | None = None
+    """The GitHub Actions workflow written (`--github-actions`)."""
 
     def lines(self, environ: dict[str, str] | os._Environ[str]) -> list[str]:
         """What was done, then what to run next."""
+        if self.workflow is not None:
+            return self._actions_lines(self.workflow)
         if self.adopted:
             out = [f"init: adopted the log {self.log}"]
         else:
@@ -54,6 +64,28 @@ class Initialised:
         flag = "" if target_config(None, environ).resolve() == self.config.resolve() else (
             f" --config {self.config}")  # fmt: skip
         return [*out, f"next: snn-feed sync{flag} --dry-run   (then: snn-feed sync{flag})"]
+
+    def _actions_lines(self, workflow: Path) -> list[str]:
+        root = self.config.parent
+        what = "adopted the log" if self.adopted else "started a new log"
+        started = f" in its own git repository (commit {(self.commit or '')[:10]})"
+        added = f"{actions.CONFIG} {actions.WORKFLOW}"
+        return [
+            f"init: {what} {self.log}" + ("" if self.adopted else started),
+            f"init: wrote {self.config} and {workflow}",
+            *(["init: its entries are imported by the workflow's first run, into the database "
+               f"it keeps on the branch {actions.STATE_BRANCH}"] if self.adopted else []),
+            f"next: set [translate] in {self.config} (an engine with an API key: web engines "
+            "often refuse GitHub's machines)",
+            f"next: cd {root} && git add {added} && git commit -m 'snn-feed on GitHub Actions' "
+            "&& git push   (a new log: git remote add origin URL first, then git push -u origin "
+            "HEAD)",
+            "next: on GitHub, Settings > Secrets and variables > Actions: the repository "
+            f"secrets {', '.join(actions.SECRETS)} as your engine and notifications need; "
+            "Settings > Actions > General: Workflow permissions 'Read and write'; optionally "
+            "the variable SNN_FEED_PAGES = true and Settings > Pages > Source 'GitHub Actions'",
+            "next: Actions > snn-feed > Run workflow, for a first run now",
+        ]  # fmt: skip
 
 
 def target_config(explicit: str | None, environ: dict[str, str] | os._Environ[str]) -> Path:
@@ -139,23 +171,32 @@ def init(
     timezone: str | None = None,
     resolve: bool = True,
     environ: dict[str, str] | os._Environ[str] | None = None,
+    github_actions: bool = False,
 ) -> Initialised:
-    """Write `config` naming `log`, adopting the log when it exists, starting it otherwise."""
+    """Write `config` naming `log`, adopting the log when it exists, starting it otherwise.
+    `github_actions`: `config` is ignored; the config and the workflow go into the log's
+    repository (see the module's docstring)."""
     environ = os.environ if environ is None else environ
-    config = Path(os.path.abspath(config))
     zone = timezone or LogSettings().timezone
     try:
         LogSettings(timezone=zone)
     except ValidationError as err:
         raise ConfigError(f"init: --timezone: {err.errors()[0]['msg']}") from None
-    if config.exists():
-        raise ConfigError(f"init: the config file {config} exists already; it is never replaced")
     log = Path(os.path.abspath(log_file(log)))
     adopt = log.exists()
     git = GitRepo(log, GitSettings())
     if adopt:
         check_existing_log(log, git)
-    else:
+    workflow = None
+    if github_actions:
+        root = (repository_root(log.parent) if adopt else None) or log.parent
+        config, workflow = root / actions.CONFIG, root / actions.WORKFLOW
+        if workflow.exists():
+            raise ConfigError(f"init: the workflow {workflow} exists already; it is never replaced")
+    config = Path(os.path.abspath(config))
+    if config.exists():
+        raise ConfigError(f"init: the config file {config} exists already; it is never replaced")
+    if not adopt:
         check_new_log(log)
     config.parent.mkdir(parents=True, exist_ok=True)
     draft = config.with_name(f".{config.name}.init-{os.getpid()}")
@@ -167,15 +208,31 @@ def init(
                 f"init: {settings.log_origin} names the log {settings.log_path}, not {log}: "
                 f"unset it, or give --log {settings.log_path}"
             )
-        done = Initialised(config, log, adopted=adopt)
+        done = Initialised(config, log, adopted=adopt, workflow=workflow)
         if not adopt:
             done.commit = start_log(log, settings)
         _publish(draft, config)
     finally:
         draft.unlink(missing_ok=True)
-    if adopt:
+    if workflow is not None:
+        write_new(workflow, actions.workflow_text(), "the workflow")
+    elif adopt:
         done.report = import_file(settings, log, resolve=resolve)
     return done
+
+
+def write_new(path: Path, text: str, what: str) -> None:
+    """Write `path` whole, never over a file that is there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.init-{os.getpid()}")
+    try:
+        draft.write_text(text, encoding="utf-8")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            raise ConfigError(f"init: {what} {path} exists already; it is never replaced") from None
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def start_log(log: Path, settings: Settings) -> str:

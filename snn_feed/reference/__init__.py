@@ -2,11 +2,12 @@
 
 The help of each click command, the description of each config field and the table of venues
 are the only copy of that text: docs/commands.md, docs/configuration.md, config.toml and
-docs/venue-list.md are rendered from them, so they cannot drift apart, and tests/test_docs.py
+docs/venue-list.md are rendered from them (and examples/github-actions/ from the
+workflow template), so they cannot drift apart, and tests/test_docs.py
 fails when a committed copy is stale. Pure functions from the command tree, the config model
 and the venue table to text; `main` writes the files.
 
-    python -m snn_feed.reference           # rewrite the four files
+    python -m snn_feed.reference           # rewrite the five files
     python -m snn_feed.reference --check   # exit 1 when one of them is out of date
 """
 
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from snn_feed.pipeline.actions import workflow_text
 from snn_feed.reference.commands import commands_markdown
 from snn_feed.reference.configuration import (
     config_toml,
@@ -39,6 +41,7 @@ def generated_files(root: Path) -> dict[Path, str]:
         root / "docs" / "configuration.md": configuration_markdown(),
         root / "docs" / "venue-list.md": venues_markdown(),
         root / "config.toml": config_toml(),
+        root / "examples" / "github-actions" / "snn-feed.yml": workflow_text(),
     }
 
 
@@ -66,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: python -m snn_feed.reference [--check]", file=sys.stderr)
         return 2
     for path, text in generated_files(root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(root)}")
     return 0
