@@ -69,9 +69,9 @@ def serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Chromium for the session (starting one costs about a second)."""
+def launched() -> Iterator[Any]:
+    """A headless Chromium, for the session's `chromium` fixture (conftest.py): starting
+    one costs about a second."""
     path = chromium_path()
     if path is None:
         if os.environ.get("TEST_BROWSER_REQUIRED"):

@@ -263,3 +263,12 @@ def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
         template = make_url(request.getfixturevalue("_migrated_postgres")).database
         with pg.fresh_database(template=template) as url:
             yield url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (`tests/browser.py`); skips without it,
+    except in CI."""
+    import browser
+
+    yield from browser.launched()

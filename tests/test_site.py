@@ -154,8 +154,13 @@ def site(env: Env) -> Path:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, Path]]:
-    """One site for the tests that only read it (a sync and an import cost a second), built
-    as conftest's fixtures would: local servers only, no machine settings, the seed log."""
+    """One site for the tests that only read it (a sync and an import cost a second)."""
+    yield from built_once(tmp_path_factory)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, Path]]:
+    """A site built as conftest's fixtures would: local servers only, no machine settings,
+    the seed log (for a module-scoped fixture: here and in test_site_browser.py)."""
     tmp = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as mp, running(FakeArxiv()) as arxiv, \
             running(FakeTranslator()) as translator:  # fmt: skip

@@ -8,16 +8,23 @@ they are written there (otherwise to the test's own folder)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import chromium, serve, visit  # noqa: F401  (the session's browser fixture)
-from test_site import CHINESE, HOSTILE, Env, built  # noqa: F401  (one site for the module)
+from browser import serve, visit
+from test_site import CHINESE, HOSTILE, Env, built_once
 
 pytestmark = pytest.mark.clock  # the site's papers are submitted in the hours before now
 
 PHONE = 390  # an iPhone's CSS width
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, Path]]:
+    """One site for the module's tests, which only read it."""
+    yield from built_once(tmp_path_factory)
 
 
 def newest_month(page: Any) -> str:
