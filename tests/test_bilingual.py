@@ -55,6 +55,11 @@ def whole_url_in(url: str, text: str) -> bool:
     `)` continues it only when the URL opened a parenthesis it has not closed)."""
     for match in re.finditer(re.escape(url), text):
         after = text[match.end() : match.end() + 1]
+        # Punctuation that ends a sentence ("see https://x.org?") ends the URL too, as in GFM,
+        # unless more of the URL follows it.
+        rest = text[match.end() :].lstrip(".,;:!?'*_~")
+        if after in ".,;:!?'*_~" and (not rest or not (rest[0].isascii() and rest[0].isalnum())):
+            return True
         if after.isascii() and after and (after.isalnum() or after in "/#?=&%-+$@"):
             continue
         if after == ")" and url.count("(") > url.count(")"):
@@ -76,6 +81,10 @@ def squash(text: str) -> str:
 @example(case=(LogEntry("2401.12345", 3, "A", "T", "https://x.example/a 是代码。", None, "标题",
                         "https://x.example/a", ("A",)), False, 3)).via(
     "a line that starts with a linked URL"
+)  # fmt: skip
+@example(case=(LogEntry("2401.12345", 3, "A", "t", "https://evil.example?", None, "",
+                        "https://evil.example?"), False, 1)).via(
+    "a URL at the end of a question: the question mark is not part of it"
 )  # fmt: skip
 @example(case=(LogEntry("2401.12345", 3, "A", "### [1] [x](https://arxiv.org/abs/9999.99999)",
                         "", None, "]", ""), True, 1)).via(
