@@ -297,6 +297,9 @@ def test_the_sync_jobs_steps_log_papers_once_and_keep_the_database_between_runs(
         "SNN_FEED_TRANSLATE__URL": fake_translator.base + "/m",
         "SNN_FEED_TRANSLATE__RETRIES": "0", "SNN_FEED_NOTIFY__TIMEOUT_SECONDS": "2",
     }  # fmt: skip
+    # The runner's clock is the suite's: under `.ci/at` the steps get its libfaketime too.
+    base.update({k: v for k, v in os.environ.items()
+                 if k in ("LD_PRELOAD", "NO_FAKE_STAT") or k.startswith("FAKETIME")})  # fmt: skip
     job = workflow()["jobs"]["sync"]
     job["steps"] = [s for s in job["steps"] if s.get("name") != "Install snn-feed"]
     workspace = tmp_path / "work" / "SNN_arxiv_daily"  # the same path every run, as on GitHub

@@ -16,7 +16,9 @@ import pytest
 from browser import serve, visit
 from test_site import CHINESE, HOSTILE, Env, built_once
 
-pytestmark = pytest.mark.clock  # the site's papers are submitted in the hours before now
+# Not `clock` tests, though the site's papers are dated from now: what they check of the site
+# does not depend on the instant (test_site.py's tests, which do, are run at the hard instants),
+# and Chromium under libfaketime loads no page.
 
 PHONE = 390  # an iPhone's CSS width
 
