@@ -95,6 +95,25 @@ def common_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def topic_option(*, one: bool) -> Callable[[F], F]:
+    """`--topic NAME`: the topic of `[[topics]]` a command works on (`Settings.select`)."""
+    helps = (
+        "The topic of [[topics]] whose log this works on; needed when there are several."
+        if one
+        else "Only this topic of [[topics]] (default: all)."
+    )
+
+    def decorate(func: F) -> F:
+        @click.option("--topic", metavar="NAME", default=None, help=helps)
+        @functools.wraps(func)
+        def wrapper(settings: Settings, topic: str | None, **kwargs: Any) -> Any:
+            return func(settings.select(topic, one=one), **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
 @click.group(
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: snn-feed sync --since 2026-11-01",
@@ -196,6 +215,7 @@ def init(
     "(default: [sync] source, which is both).",
 )  # fmt: skip
 @common_options
+@topic_option(one=False)
 def sync(
     settings: Settings, since: datetime | None, no_commit: bool, dry_run: bool, source: str | None
 ) -> None:
@@ -229,7 +249,7 @@ def sync(
 def _tell_new_log(settings: Settings, command: str) -> None:
     """First, where the built-in log is, when this run may start it: without a config that
     says so, a user could not know where their papers went."""
-    if settings.log_origin is None and not settings.log_path.exists():
+    if settings.log_origin is None and not settings.several and not settings.log_path.exists():
         click.echo(
             f"{command}: the log is {settings.log_path}, new (built-in; for a log of your own: "
             "snn-feed init)"
@@ -257,6 +277,7 @@ def serve(settings: Settings) -> None:
     "back, and the venues they were accepted at with their scores.",
 )  # fmt: skip
 @common_options
+@topic_option(one=False)
 def status(settings: Settings, as_json: bool, month: datetime | None) -> None:
     """Show the last run, the next one, paper counts and the last commit.
 
@@ -303,6 +324,7 @@ def unpushed(settings: Settings) -> list[Commit]:
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="How many of the latest logged papers (default: [export] limit).")  # fmt: skip
 @common_options
+@topic_option(one=True)
 def export(settings: Settings, atom: str | None, limit: int | None) -> None:
     """Write an Atom feed of the latest logged papers, newest first, with the Chinese abstract
     as each entry's content, so the log can be followed in any feed reader.
@@ -327,6 +349,7 @@ def export(settings: Settings, atom: str | None, limit: int | None) -> None:
 @cli.command(epilog="Example: snn-feed site data/SNN_arxiv_daily/docs")
 @click.argument("folder", metavar="DIR", required=False, type=click.Path(file_okay=False))
 @common_options
+@topic_option(one=True)
 def site(settings: Settings, folder: str | None) -> None:
     """Build the log's web site in DIR from the database: a page per month, newest first, with
     filters (score, venue, code, month) and a search in Chinese and English that needs no
@@ -355,6 +378,7 @@ def site(settings: Settings, folder: str | None) -> None:
 @click.argument("log_file", required=False, type=click.Path(dir_okay=False, exists=True))
 @click.option("--no-resolve", is_flag=True, help="Do not look up title-only entries on arXiv.")
 @common_options
+@topic_option(one=True)
 def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
     """Adopt an existing log: record its entries so none is ever added again.
 
@@ -385,6 +409,7 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
               show_default=True, help="One commit for the backfill, or one per month.")  # fmt: skip
 @click.option("--no-commit", is_flag=True, help="Write the log but do not commit it.")
 @common_options
+@topic_option(one=True)
 def backfill(
     settings: Settings, start: datetime, end: datetime | None, commit_every: str, no_commit: bool
 ) -> None:
@@ -429,6 +454,7 @@ def backfill(
               help="Papers submitted on or after this day ([log] timezone).")  # fmt: skip
 @click.option("--force", is_flag=True, help="Ask the engine even if the cache has an answer.")
 @common_options
+@topic_option(one=True)
 def retranslate(
     settings: Settings, ids: tuple[str, ...], engine: str | None, since: datetime | None,
     force: bool,
@@ -464,6 +490,7 @@ def retranslate(
               help="Months to keep in the log (default: [log] keep_months).")  # fmt: skip
 @click.option("--restore", is_flag=True, help="Put all archived months back into the log.")
 @common_options
+@topic_option(one=True)
 def archive_(settings: Settings, keep_months: int | None, restore: bool) -> None:
     """Move old months into archive/YYYY.md beside the log (its own commit), or restore them.
 

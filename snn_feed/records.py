@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+DEFAULT_TOPIC = "default"
+"""The one topic of a config without `[[topics]]` (and what migration 0015 calls the papers
+stored before topics)."""
+
 
 @dataclass(frozen=True)
 class Paper:

@@ -256,5 +256,5 @@ def test_after_a_rebase_the_commit_printed_and_recorded_is_the_one_on_the_branch
     head = env.head()
     assert f"committed {head[:10]}" in result.stdout
     db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
-    assert {sha for (sha,) in db.execute("select commit_sha from papers")} == {head}
+    assert {sha for (sha,) in db.execute("select commit_sha from topic_papers")} == {head}
     assert db.execute("select commit_sha from sync_runs").fetchall() == [(head,)]

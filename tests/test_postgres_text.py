@@ -67,7 +67,7 @@ def test_a_nul_in_a_translation_is_dropped_and_later_syncs_go_on(
     written = log.read_text()
     assert all(p.arxiv_id in written for p in papers)
     assert "\x00" not in written and "脉冲" in written
-    states = _query(postgres_url, "SELECT state, count(*) FROM papers GROUP BY state")
+    states = _query(postgres_url, "SELECT state, count(*) FROM topic_papers GROUP BY state")
     assert states == [("committed", 4)]
 
 

@@ -110,7 +110,7 @@ def assert_consistent(tmp: Path, repo: Path) -> None:
     assert len(ids) == len(set(ids)), "a paper was logged twice"
     conn = db(tmp)
     assert conn.execute("select count(*) from sync_runs where outcome='running'").fetchone()[0] == 0
-    marked = {r[0] for r in conn.execute("select arxiv_id from papers where state in "
+    marked = {r[0] for r in conn.execute("select arxiv_id from topic_papers where state in "
                                          "('written', 'committed')")}  # fmt: skip
     assert marked <= set(ids)
     stored = {r[0] for r in conn.execute("select arxiv_id from papers")}

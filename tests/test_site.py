@@ -111,8 +111,8 @@ def logged(env: Env) -> list[tuple[str, str, str | None, str | None]]:
     db = sqlite3.connect(env.tmp / "data" / "feed.sqlite3")
     try:
         return db.execute(
-            "select arxiv_id, title, title_zh, log_month from papers "
-            "where state in ('written', 'committed')"
+            "select arxiv_id, title, title_zh, log_month from papers join topic_papers "
+            "using (arxiv_id) where state in ('written', 'committed')"
         ).fetchall()
     finally:
         db.close()

@@ -30,7 +30,10 @@ def config(tmp_path: Path, arxiv: FakeArxiv, translator: FakeTranslator, log_rep
 
 def titled(tmp_path: Path) -> dict[str, tuple[str, str | None]]:
     db = sqlite3.connect(tmp_path / "data" / "feed.sqlite3")
-    rows = db.execute("select arxiv_id, state, title_zh from papers order by arxiv_id")
+    rows = db.execute(
+        "select arxiv_id, t.state, p.title_zh from papers p join topic_papers t "
+        "using (arxiv_id) order by arxiv_id"
+    )
     return {arxiv_id: (state, title_zh) for arxiv_id, state, title_zh in rows}
 
 

@@ -49,14 +49,16 @@ from snn_feed.config.running import (
     SyncSettings,
 )
 from snn_feed.config.site import SiteSettings
+from snn_feed.config.topics import TopicSettings
 from snn_feed.errors import ConfigError
+from snn_feed.records import DEFAULT_TOPIC
 
 __all__ = [
     "DEFAULT_KEYWORDS", "DEFAULT_LOG", "ArxivSettings", "DatabaseSettings", "ExportSettings",
     "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "NotifySettings",
     "NotifyTarget", "RssSettings",
     "ScheduleSettings", "ScoreSettings", "Settings", "SiteSettings", "StatusSettings",
-    "SyncSettings",
+    "SyncSettings", "TopicSettings",
     "TranslateSettings",
     "find_config_file", "load_settings",
 ]  # fmt: skip
@@ -81,12 +83,72 @@ class Settings(_Section):
     links: LinksSettings = Field(default_factory=LinksSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
+    topics: list[TopicSettings] = Field(default_factory=list)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     """Folder that relative paths are resolved against."""
     log_origin: str | None = Field(default=None, exclude=True)
     """Where `[log] path` was set (the config file, or `$SNN_FEED_LOG__PATH`); None when it is
     unset and the built-in log is used, the only log a sync may create."""
+    topic: str = Field(default=DEFAULT_TOPIC, exclude=True)
+    """The topic these settings are of (`for_topics`)."""
+    topic_title: str = Field(default="", exclude=True)
+    """How that topic is named to readers; empty for the one topic of a config without
+    `[[topics]]`, which is named nowhere."""
+    renamed_from: list[str] = Field(default_factory=list, exclude=True)
+    set_aside: list[str] = Field(default_factory=list, exclude=True)
+    """Topics of the config that `--topic` left out (not removed ones)."""
+
+    def for_topics(self) -> list[Settings]:
+        """The settings of each topic: the sections of a single-topic config as they are, or
+        one copy per `[[topics]]` entry with its `[feed]`, `[score]`, `[log]`, feed and site."""
+        if not self.topics:
+            return [self]
+        return [self._of(t) for t in self.topics]
+
+    def _of(self, t: TopicSettings) -> Settings:
+        feed = FeedSettings(keywords=t.keywords, exclude=t.exclude, categories=t.categories,
+                            min_score=t.min_score)  # fmt: skip
+        export = self.export.model_copy(
+            update={"atom": t.atom, "title": f"{self.export.title}: {t.label}"}
+        )
+        site = self.site.model_copy(
+            update={"dir": t.site, "title": f"{self.site.title}: {t.label}"}
+        )
+        return self.model_copy(update={
+            "feed": feed, "score": t.score, "log": t.log, "export": export, "site": site,
+            "topics": [], "topic": t.name, "topic_title": t.label,
+            "renamed_from": list(t.renamed_from), "log_origin": f"[[topics]] {t.name}",
+        })  # fmt: skip
+
+    def select(self, name: str | None, *, one: bool) -> Settings:
+        """The settings a command run with `--topic name` works with. `one`: a command of one
+        topic's log (import, backfill, archive, export, site, retranslate), which gets that
+        topic's settings and needs `--topic` when there are several; otherwise (sync, status)
+        the config narrowed to that topic, or all of them."""
+        names = [t.name for t in self.topics]
+        if name is not None and name not in names:
+            known = ", ".join(names) if names else f"only {DEFAULT_TOPIC}, without [[topics]]"
+            if not names and name == DEFAULT_TOPIC:
+                return self
+            raise ConfigError(f"config: --topic {name}: no such topic (the topics: {known})")
+        if name is None:
+            if one and len(names) > 1:
+                raise ConfigError(
+                    f"config: this command works on one topic's log: add --topic NAME (the "
+                    f"topics: {', '.join(names)})"
+                )
+            return self.for_topics()[0] if one else self
+        chosen = [t for t in self.topics if t.name == name]
+        aside = [n for n in names if n != name]
+        narrowed = self.model_copy(update={"topics": chosen, "set_aside": aside})
+        return narrowed.for_topics()[0] if one else narrowed
+
+    @property
+    def several(self) -> bool:
+        """Whether the config names its topics (`[[topics]]`): these settings are its, or one
+        topic's of it."""
+        return bool(self.topics or self.topic_title)
 
     def resolve(self, path: str) -> Path:
         """A configured path made absolute against the config file's folder."""
@@ -249,11 +311,12 @@ def load_settings(
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"config: {path} is not valid TOML: {err}") from err
     source = str(path) if path else "defaults"
-    for private in ("base_dir", "log_origin"):
+    for private in ("base_dir", "log_origin", "topic", "topic_title", "renamed_from",
+                    "set_aside"):  # fmt: skip
         if private in data:
             raise ConfigError(f"config: unknown key {private} ({source})")
     overrides = env_overrides(environ)
-    merged = _merge(data, overrides)
+    merged = _inherit(_merge(data, overrides), source)
     from_env = {(section, key) for section, values in overrides.items() for key in values}
     base_dir = path.resolve().parent if path else Path.cwd()
     log_origin = (
@@ -266,7 +329,9 @@ def load_settings(
         )
     except ValidationError as err:
         raise ConfigError(_one_line(err, source, from_env)) from None
-    _check_score_keywords(settings, source)
+    for each in settings.for_topics():
+        _check_score_keywords(each, source)
+    _check_topics(settings, source)
     return settings
 
 
@@ -276,8 +341,80 @@ def _check_score_keywords(settings: Settings, source: str) -> None:
         return
     from snn_feed.pipeline.relevance import same_keyword
 
+    where, of = ((f"topics[{settings.topic}].score", "its keywords") if settings.topic_title
+                 else ("score", "[feed] keywords"))  # fmt: skip
     for name in settings.score.keywords:
         if not any(same_keyword(name, k) for k in settings.feed.keywords):
+            raise ConfigError(f"config: {where}.keywords: {name!r} is not one of {of} ({source})")
+
+
+TOPIC_ONLY = {"feed": None, "log": "path", "export": "atom", "site": "dir"}
+"""What a config with `[[topics]]` sets per topic only: a section (None) or one of its keys."""
+
+
+def _inherit(data: dict[str, Any], source: str) -> dict[str, Any]:
+    """Each `[[topics]]` entry with the keys of `[log]` and `[score]` it does not set; the
+    sections and keys that only a topic may set are refused beside `[[topics]]`."""
+    topics = data.get("topics")
+    if not isinstance(topics, list) or not topics:
+        return data
+    for section, key in TOPIC_ONLY.items():
+        value = data.get(section)
+        if value is not None and (key is None or (isinstance(value, dict) and key in value)):
+            what = f"[{section}]" if key is None else f"[{section}] {key}"
+            instead = "its keys" if key is None else "it"
             raise ConfigError(
-                f"config: score.keywords: {name!r} is not one of [feed] keywords ({source})"
+                f"config: {what} is set beside [[topics]]: set {instead} in each topic "
+                f"instead ({source})"
             )
+    shared = {name: data.get(name) for name in ("log", "score")}
+    inherited = []
+    for topic in topics:
+        if isinstance(topic, dict):
+            topic = dict(topic)
+            for name, base in shared.items():
+                own = topic.get(name, {})
+                if isinstance(base, dict) and isinstance(own, dict):
+                    topic[name] = {**base, **own}
+        inherited.append(topic)
+    return {**data, "topics": inherited}
+
+
+def _check_topics(settings: Settings, source: str) -> None:
+    """Names, logs, feeds and sites each a topic's own; a rename from a name still in use
+    would merge two topics."""
+    names = [t.name for t in settings.topics]
+    for t in settings.topics:
+        if names.count(t.name) > 1:
+            raise ConfigError(f"config: topics: {t.name!r} is named twice ({source})")
+        if t.log.path is None:
+            raise ConfigError(f"config: topics[{t.name}].log.path: required ({source})")
+        for old in t.renamed_from:
+            if old in names:
+                raise ConfigError(
+                    f"config: topics[{t.name}].renamed_from: {old!r} is a topic of the config "
+                    f"still; two topics' papers are never merged ({source})"
+                )
+    for n, target in enumerate(settings.notify.urls, 1):
+        for name in target.topics:
+            if name not in names:
+                raise ConfigError(
+                    f"config: notify.urls: service {n} ({target.scheme}) names the topic "
+                    f"{name!r}, which is not one of [[topics]] ({source})"
+                )
+    for what, path_of in (
+        ("log.path", lambda s: s.log_path),
+        ("atom", lambda s: s.atom_path),
+        ("site", lambda s: s.site_path),
+    ):
+        seen: dict[Path, str] = {}
+        for each in settings.for_topics():
+            path = path_of(each)
+            if path is None:
+                continue
+            if path.resolve() in seen:
+                raise ConfigError(
+                    f"config: topics[{each.topic}].{what}: also topics[{seen[path.resolve()]}]'s; "
+                    f"each topic needs its own ({source})"
+                )
+            seen[path.resolve()] = each.topic

@@ -27,6 +27,11 @@ class NotifyTarget(_Section):
 
     url: str = Field(repr=False)
     events: list[Event] = Field(default_factory=lambda: list(EVENTS), min_length=1)
+    topics: list[str] = Field(default_factory=list)
+    """With `[[topics]]`: the topics whose digests it gets; empty: every topic's."""
+
+    def wants_digest_of(self, topic: str) -> bool:
+        return "digest" in self.events and (not self.topics or topic in self.topics)
 
     @field_validator("url")
     @classmethod
@@ -54,7 +59,9 @@ class NotifySettings(_Section):
         description="The services, in [Apprise's notation](https://github.com/caronc/apprise/"
         "wiki) (`mailto://`, `tgram://`, `slack://`, `dingtalk://`, `wecombot://`, `lark://`, "
         "`feishu://`, `json://`, `form://`, ...): each a URL, which gets every event, or a "
-        'table `{url = "...", events = ["failure"]}`. They hold secrets: better set in the '
+        'table `{url = "...", events = ["failure"]}`; with `[[topics]]`, `topics = ["snn"]` '
+        "in the table limits its digests to those topics (each topic's digest is its own "
+        "message). They hold secrets: better set in the "
         "environment, `SNN_FEED_NOTIFY__URLS` (several URLs separated by spaces, or a TOML "
         "list). Never shown.",
         examples=[

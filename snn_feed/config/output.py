@@ -184,6 +184,10 @@ class LogSettings(_Section):
     )
 
 
+TOPICS_MESSAGE = "arxiv {date}: {count} new {papers} ({topics})"
+"""The commit message of a config with `[[topics]]` when `[git] message` is not set."""
+
+
 class GitSettings(_Section):
     """Committing the log after a sync. Only the log file is committed, only when it changed;
     other changes in its repository are left alone."""
@@ -201,8 +205,10 @@ class GitSettings(_Section):
     )
     message: str = Field(
         default="arxiv {date}: {count} new {papers}",
-        description="Commit message; `{date}`, `{count}` (the entries the commit adds) and "
-        "`{papers}` (`paper` for one, else `papers`) are filled in.",
+        description="Commit message; `{date}`, `{count}` (the entries the commit adds), "
+        "`{papers}` (`paper` for one, else `papers`) and `{topics}` (each topic with entries "
+        "in the commit, and their count: `snn 3, hardware 2`) are filled in. With "
+        f"`[[topics]]` and this key unset: `{TOPICS_MESSAGE}`.",
     )
     author_name: str = Field(
         default="snn-feed",
@@ -229,7 +235,7 @@ class GitSettings(_Section):
         return value
 
 
-MESSAGE_FIELDS = ("date", "count", "papers")
+MESSAGE_FIELDS = ("date", "count", "papers", "topics")
 MESSAGE_MAX_BYTES = 10_000
 """The longest commit message a template may make: git takes the message as one argument, and
 the system limits one argument's size (128 KiB on Linux)."""
@@ -255,7 +261,8 @@ def _commit_message_template(value: str) -> str:
             raise ValueError(f"{{{name}:{spec}}} would make a message longer than git takes")
     try:
         # The largest count a run could plausibly add, for the longest message.
-        rendered = value.format(date="2000-01-01", count=10**6, papers="papers")
+        rendered = value.format(date="2000-01-01", count=10**6, papers="papers",
+                                topics="topic 1, topic 2")  # fmt: skip
     except (KeyError, IndexError, ValueError) as err:
         raise ValueError(f"bad template: {known} ({err})") from err
     if "\0" in rendered:

@@ -63,12 +63,18 @@ class FeedSettings(_Section):
     @field_validator("keywords", "exclude", "categories")
     @classmethod
     def _no_blank(cls, value: list[str]) -> list[str]:
-        cleaned = [v.strip() for v in value]
-        if any(not v for v in cleaned):
-            raise ValueError("entries must not be empty")
-        if any('"' in v for v in cleaned):
-            raise ValueError("entries must not contain double quotes")
-        return cleaned
+        return phrases(value)
+
+
+def phrases(value: list[str]) -> list[str]:
+    """Keywords, exclusions or categories: trimmed, none empty, none with a double quote (each
+    goes into the arXiv query as a quoted phrase)."""
+    cleaned = [v.strip() for v in value]
+    if any(not v for v in cleaned):
+        raise ValueError("entries must not be empty")
+    if any('"' in v for v in cleaned):
+        raise ValueError("entries must not contain double quotes")
+    return cleaned
 
 
 class ScoreSettings(_Section):

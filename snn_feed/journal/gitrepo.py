@@ -86,6 +86,15 @@ class Commit:
     """When it was committed."""
 
 
+def work_tree_of(path: Path) -> Path | None:
+    """The nearest folder holding `path` that has a `.git` (a work tree), or None."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
 class GitRepo:
     """The repository holding the log, found from the log's folder. `record`: where the git
     command running is written down (beside the cross-process lock; None for read-only use)."""
@@ -149,8 +158,12 @@ class GitRepo:
 
     def committed_log(self) -> str:
         """The log as of the last commit ("" when it was never committed)."""
-        name = self.log_path.name
-        result = self._git("show", f"HEAD:./{name}", check=False)
+        return self.committed_text(self.log_path)
+
+    def committed_text(self, path: Path) -> str:
+        """A file of the repository as of the last commit ("" when it was never committed)."""
+        relative = os.path.relpath(path.resolve(), self.folder)
+        result = self._git("show", f"HEAD:./{relative}", check=False)
         return result.stdout if result.returncode == 0 else ""
 
     def commit_log(self, message: str) -> str:

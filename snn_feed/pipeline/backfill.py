@@ -59,7 +59,6 @@ class Backfiller:
         feed = settings.feed
         query = "|".join([*feed.keywords, "-", *feed.exclude, "-", *feed.categories])
         self.query_hash = hashlib.sha256(query.encode()).hexdigest()[:16]
-        self.selection = seams.selection()
         self.translating = seams.translating()
         self.guard = seams.guard()
 
@@ -139,7 +138,7 @@ class Backfiller:
         presence = read_presence(seams.log_path, self.store)
         new = 0
         for page_new in fetching.store_window(
-            self.store, search, self.selection, presence, str(seams.log_path),
+            self.store, search, [seams.lane(presence)],
             page_size=client.page_size, origin="backfill", safe_point=seams.safe_point,
         ):  # fmt: skip
             new += page_new

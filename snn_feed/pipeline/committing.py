@@ -4,15 +4,17 @@ recorded as committed only once git holds it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from snn_feed.config import GitSettings
 from snn_feed.errors import ConfigError, GitError, PushError
-from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.journal.gitrepo import GitRepo, work_tree_of
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import read_presence
-from snn_feed.store import PaperState, Store
+from snn_feed.store import PaperState, Store, StoredPaper
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ def prepare_repository(git: GitRepo | None, log_path: Path) -> None:
             f"the log {log_path} is not in a git repository: run `git init` "
             "in its folder, or set [git] commit = false"
         )
+    elif work_tree_of(log_path) is not None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)  # a new log in a folder of a repository
     else:
         git.init()
     check_not_ignored(git, log_path)
@@ -65,6 +69,18 @@ def check_not_ignored(git: GitRepo, log_path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Member:
+    """One topic's log in a repository's commit: the topic's store, its log and its guard."""
+
+    store: Store
+    log_path: Path
+    guard: LogGuard
+    name: str = ""
+    """The topic's name for the message's `{topics}` (empty: the one topic of a config
+    without `[[topics]]`)."""
+
+
 def commit(
     store: Store,
     git: GitRepo,
@@ -74,12 +90,39 @@ def commit(
     today: date,
     message: str | None = None,
 ) -> str | None:
-    """Commit the written papers, then push (`[git] push`) whatever the remote lacks, even
-    when nothing was new: a commit an earlier sync could not push is pushed now. Return the
-    commit as it is on the branch (after a rebase, the new one), or None when there was
-    nothing to commit. `message` (default `[git] message`) gets `{date}`, `{count}` (the
-    entries added) and `{papers}` (`paper` or `papers`, to agree with the count)."""
-    sha = _commit_written(store, git, settings, log_path, guard, today, message)
+    """`commit_together` for one log."""
+    return commit_together([Member(store, log_path, guard)], git, settings, today, message)[0]
+
+
+def commit_together(
+    members: Sequence[Member],
+    git: GitRepo,
+    settings: GitSettings,
+    today: date,
+    message: str | None = None,
+) -> tuple[str | None, list[GitError]]:
+    """Commit the papers written to the logs of `members` (one repository's) in one commit,
+    then push (`[git] push`) whatever the remote lacks, even when nothing was new: a commit an
+    earlier sync could not push is pushed now. Return the commit as it is on the branch (after
+    a rebase, the new one), or None when there was nothing to commit, and the logs left out
+    because someone's edit is in them (when every log is, the first is raised). `message`
+    (default `[git] message`) gets `{date}`, `{count}` (the entries added), `{papers}`
+    (`paper` or `papers`, to agree with the count) and `{topics}`."""
+    ready: list[tuple[Member, list[StoredPaper]]] = []
+    refused: list[GitError] = []
+    for member in members:
+        rows = _written(member, git)
+        if not rows:
+            continue
+        try:
+            member.guard.check()
+        except GitError as err:
+            refused.append(err)
+            continue
+        ready.append((member, rows))
+    if refused and not ready:
+        raise refused[0]
+    sha = _commit(ready, git, settings, today, message) if ready else None
     if settings.push and git.needs_push():
         try:
             git.push()
@@ -88,40 +131,48 @@ def commit(
         finally:
             # Recorded even when a later attempt fails: the old commits are gone from the branch.
             if git.rewritten:
+                store = members[0].store
                 store.papers.replace_commits(git.rewritten)
                 store.runs.replace_commits(git.rewritten)
         if sha is not None:
             sha = git.rewritten.get(sha, sha)
-    return sha
+    return sha, refused
 
 
-def _commit_written(
-    store: Store,
-    git: GitRepo,
-    settings: GitSettings,
-    log_path: Path,
-    guard: LogGuard,
-    today: date,
-    message: str | None,
-) -> str | None:
+def _written(member: Member, git: GitRepo) -> list[StoredPaper]:
+    """The member's written papers that its log's changes hold, for the commit. When the log
+    has no change, papers the last commit holds are committed already, and papers marked
+    written but missing from it (their lines were discarded) go back in line."""
+    store, log_path = member.store, member.log_path
     rows = store.papers.in_state(PaperState.WRITTEN)
     if not rows or not log_path.exists():
-        return None
+        return []
+    if git.changed(log_path):
+        return rows
     ids = [r.arxiv_id for r in rows]
-    if not git.log_changed():
-        # Nothing to commit: papers the last commit holds are committed; papers marked
-        # written but missing from it (their lines were discarded) go back in line.
-        held = read_presence(log_path, store, git.committed_log())
-        kept = [r.arxiv_id for r in rows if held.holds(r.arxiv_id, r.title)]
-        store.papers.mark_committed(kept, None)
-        store.papers.unwrite(sorted(set(ids) - set(kept)))
-        return None
-    guard.check()
+    held = read_presence(log_path, store, git.committed_text(log_path))
+    kept = [r.arxiv_id for r in rows if held.holds(r.arxiv_id, r.title)]
+    store.papers.mark_committed(kept, None)
+    store.papers.unwrite(sorted(set(ids) - set(kept)))
+    return []
+
+
+def _commit(
+    ready: Sequence[tuple[Member, list[StoredPaper]]],
+    git: GitRepo,
+    settings: GitSettings,
+    today: date,
+    message: str | None,
+) -> str:
     # Entries this commit adds: papers found already in the log were not written by us.
-    entries = sum(1 for r in rows if r.log_month is not None)
+    counts = [(m, sum(1 for r in rows if r.log_month is not None)) for m, rows in ready]
+    entries = sum(n for _, n in counts)
+    topics = ", ".join(f"{m.name} {n}" for m, n in counts if n and m.name)
     text = (message or settings.message).format(
-        date=today.isoformat(), count=entries, papers="paper" if entries == 1 else "papers"
-    )
-    sha = git.commit_log(text)
-    store.papers.mark_committed(ids, sha)
+        date=today.isoformat(), count=entries, papers="paper" if entries == 1 else "papers",
+        topics=topics,
+    )  # fmt: skip
+    sha = git.commit_files([m.log_path for m, _ in ready], text)
+    for member, rows in ready:
+        member.store.papers.mark_committed([r.arxiv_id for r in rows], sha)
     return sha

@@ -24,9 +24,11 @@ from zoneinfo import ZoneInfo
 from snn_feed.config import RssSettings, Settings
 from snn_feed.config.output import titles_wanted
 from snn_feed.errors import BusyError, ConfigError, Interrupted, SnnFeedError
-from snn_feed.journal.gitrepo import GitRepo
+from snn_feed.journal.gitrepo import GitRepo, work_tree_of
 from snn_feed.journal.paths import safe_config_path, safe_log_path
+from snn_feed.journal.presence import Presence
 from snn_feed.pipeline import changes
+from snn_feed.pipeline.fetching import Lane
 from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import log_texts
 from snn_feed.pipeline.selection import Selection
@@ -66,6 +68,9 @@ class Seams:
     should_stop: Callable[[], bool] = never
     lock_session: str | None = None
     """PostgreSQL: this command's session of the database's lock, which its run records."""
+    topics: list[Seams] = field(default_factory=list)
+    """The seams of each topic (this one first), on the same store, clients and lock; each
+    topic's git is its repository's, shared by the topics whose logs it holds."""
     log_path: Path = field(init=False)
     """The configured log; a symlink is written through unless it leads out of its repository."""
     zone: ZoneInfo = field(init=False)
@@ -90,13 +95,24 @@ class Seams:
     def selection(self) -> Selection:
         return Selection(self.settings.feed, self.settings.score.weights())
 
+    def lane(self, presence: Presence) -> Lane:
+        """This topic as the fetch stage sees it, its log holding `presence`."""
+        return Lane(self.settings.topic, self.selection(), presence, str(self.log_path))
+
+    @property
+    def name(self) -> str:
+        """The topic's name for a reader: empty for the one topic of a config without
+        `[[topics]]`."""
+        return self.settings.topic_title
+
     def translating(self) -> Translating:
         """The translate stage of every command that translates (sync, backfill,
-        retranslate): built here only, so they all ask for titles alike."""
+        retranslate): built here only, so they all ask for titles alike (when any topic's log
+        shows them: a paper is translated once for every topic)."""
         t = self.settings.translate
+        titles = any(titles_wanted(t, each.layout().style) for each in self.topics or [self])
         return Translating(self.store, self.translator, Glossary(t.glossary, t.corrections),
-                           t.concurrency, self.should_stop,
-                           titles=titles_wanted(t, self.layout().style))  # fmt: skip
+                           t.concurrency, self.should_stop, titles=titles)  # fmt: skip
 
     def guard(self) -> LogGuard:
         return LogGuard(self.store, self.git, self.log_path)
@@ -133,7 +149,7 @@ def open_seams(
     (`announcements`) gets a client for it."""
     from filelock import FileLock, Timeout
 
-    require_log(settings)
+    each = settings.for_topics()
     lock_path = settings.lock_path
     lock = FileLock(str(lock_path), timeout=settings.sync.lock_timeout_seconds)
     try:
@@ -157,28 +173,68 @@ def open_seams(
         with database_lock as lock_session:
             store = open_store(settings.database_url, create=not dry_run)
             try:
-                seams = Seams(
-                    settings,
-                    store,
-                    client or PoliteClient(settings.arxiv, sleep=sleep),
-                    translator or make_translator(settings.translate, cooldowns=store.cooldowns),
-                    GitRepo(settings.log_path, settings.git, record=git_record(lock_path))
-                    if settings.git.commit and commit and not dry_run
-                    else None,
-                    rss=feed_client,
-                    clock=clock,
-                    should_stop=should_stop,
-                    lock_session=lock_session,
-                )
                 if not dry_run:
-                    finish_interrupted(seams)
-                yield seams
+                    take_over_renamed(store, each)
+                for one in each:
+                    require_log(one, store)
+                committing_git = settings.git.commit and commit and not dry_run
+                repos = Repositories(settings, git_record(lock_path)) if committing_git else None
+                shared = {
+                    "client": client or PoliteClient(settings.arxiv, sleep=sleep),
+                    "translator": translator
+                    or make_translator(settings.translate, cooldowns=store.cooldowns),
+                    "rss": feed_client, "clock": clock, "should_stop": should_stop,
+                    "lock_session": lock_session,
+                }  # fmt: skip
+                topics = [
+                    Seams(one, store.for_topic(one.topic),
+                          git=repos.of(one.log_path) if repos is not None else None,
+                          **shared)  # type: ignore[arg-type]
+                    for one in each
+                ]  # fmt: skip
+                for seams in topics:
+                    seams.topics = topics
+                    if not dry_run:
+                        finish_interrupted(seams)
+                yield topics[0]
             finally:
                 store.engine.dispose()
     finally:
         if rss is None and feed_client is not None:
             feed_client.close()
         lock.release()
+
+
+class Repositories:
+    """One `GitRepo` per repository that holds a topic's log: topics whose logs share a
+    repository share its commits (one per sync) and its recovery."""
+
+    def __init__(self, settings: Settings, record: Path) -> None:
+        self.settings, self.record = settings, record
+        self._repos: dict[Path, GitRepo] = {}
+
+    def of(self, log_path: Path) -> GitRepo:
+        root = repository_root(log_path)
+        if root not in self._repos:
+            self._repos[root] = GitRepo(log_path, self.settings.git, record=self.record)
+        return self._repos[root]
+
+
+def repository_root(log_path: Path) -> Path:
+    """The work tree holding `log_path`, else the log's own folder (where a new log's
+    repository is made)."""
+    return work_tree_of(log_path) or log_path.resolve().parent
+
+
+def take_over_renamed(store: Store, each: list[Settings]) -> None:
+    """A topic declared renamed (`renamed_from`) takes over the first old name the database
+    has, while it has nothing of its own."""
+    for one in each:
+        for old in one.renamed_from:
+            if store.for_topic(one.topic).topics.take_over(old):
+                log.warning("topic %s: took over the papers and window of topic %s (renamed)",
+                            one.topic, old)  # fmt: skip
+                break
 
 
 def process_owner() -> str:
@@ -217,13 +273,22 @@ def finish_interrupted(seams: Seams) -> None:
         log.warning("finished what a killed run had begun: %s", message)
 
 
-def require_log(settings: Settings) -> None:
+def require_log(settings: Settings, store: Store | None = None) -> None:
     """A configured log must exist: a typo in `[log] path` (`READNE.md`) would otherwise start
     a second log beside the real one. Only the built-in log, with `[log] path` unset, is
-    created by a sync; any other is started or adopted by `snn-feed init`."""
+    created by a sync, and the log of a topic of `[[topics]]` while no paper was logged in it
+    yet; any other is started or adopted by `snn-feed
+    init`."""
     safe_log_path(settings.log_path)  # a path into .git or out of its repository is refused first
     if settings.log_origin is None or settings.log_path.exists():
         return
+    if settings.topic_title and store is not None and not store.topics.has_logged():
+        return
+    if settings.topic_title:
+        raise ConfigError(
+            f"config: topics[{settings.topic}].log.path {settings.log_path} does not exist, "
+            "although papers were logged there: correct the path, or restore the log"
+        )
     raise ConfigError(
         f"config: [log] path {settings.log_path} does not exist (set in {settings.log_origin}): "
         "correct the path, or run `snn-feed init` to adopt a log or start a new one"

@@ -33,6 +33,7 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
         if not presence.holds(row.arxiv_id, row.title)
     ]
     pick = seams.selection()
+    topic = settings.topic
     summary = SyncSummary()
     candidates: list[Scored] = []
     # A source that fails is reported in the summary's messages; what the other found is
@@ -40,9 +41,10 @@ def dry_run(seams: Seams, since_day: date | None, source: str) -> tuple[SyncSumm
     if source in ("rss", "both") and seams.rss is not None:
         try:
             announced = fetching.read_announcements(seams.rss, store, settings.rss.categories,
-                                                    pick, conditional=False)  # fmt: skip
+                                                    [seams.lane(presence)],
+                                                    conditional=False)  # fmt: skip
             summary.found += len(announced.fresh)
-            candidates += announced.fresh
+            candidates += [Scored(f.paper, f.scores[topic], f.code_url) for f in announced.fresh]
         except FetchError as err:
             summary.messages.append(str(err))
     if source in ("api", "both"):

@@ -7,7 +7,7 @@ One transaction per page of papers: a failure later in paging keeps what was alr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 from snn_feed.config import FeedSettings
 from snn_feed.journal.presence import Presence
 from snn_feed.pipeline import relevance
-from snn_feed.pipeline.selection import Scored, Selection, held_by_log
+from snn_feed.pipeline.selection import Selection
 from snn_feed.records import Paper
 from snn_feed.sources import api
 from snn_feed.sources.announcements import FetchResult, RssClient, Validators
 from snn_feed.store import Store
+from snn_feed.store.papers import Found, TopicRules
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,14 +43,64 @@ class Fetched:
 def window(
     store: Store, lookback_days: float, zone: ZoneInfo, now: datetime, since: date | None
 ) -> tuple[datetime, datetime]:
-    """The submission window to ask for: from `since` (a day in the log's zone) or from the
-    end of the last successful window, less the lookback, to now."""
+    """The submission window to ask for, for the store's topic: from `since` (a day in the
+    log's zone) or from the end of the topic's last window read, less the lookback, to now
+    (a new topic starts a lookback before now, whatever the others read)."""
     if since is not None:
         start = datetime.combine(since, time(0), zone)
     else:
-        last = store.runs.last_window_end()
+        last = store.topics.window_end()
         start = (last or now) - timedelta(days=lookback_days)
     return start.astimezone(UTC), now
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One topic as the fetch stage sees it: its rules, what its log holds, and where."""
+
+    topic: str
+    selection: Selection
+    presence: Presence
+    log_path: str
+
+    def rules(self, batch: Iterable[Found]) -> TopicRules:
+        """How this topic takes `batch`: the papers its log holds already are its own."""
+        held = {
+            f.paper.arxiv_id: key
+            for f in batch
+            if self.topic in f.scores
+            and (key := self.presence.entry_of(f.paper.arxiv_id, f.paper.title))
+        }
+        return TopicRules(self.selection.feed.min_score, held, self.log_path)
+
+
+def found_in(lanes: Sequence[Lane], paper: Paper) -> Found | None:
+    """The paper with its score in every topic it is on topic for; None: in none."""
+    scores = {lane.topic: s.score for lane in lanes if (s := lane.selection.scored(paper))}
+    if not scores:
+        return None
+    return Found(paper, relevance.code_url(paper.abstract, paper.comment), scores)
+
+
+def rescored_in(lanes: Sequence[Lane], paper: Paper) -> Found:
+    """A replacement, scored in every topic but not filtered: an on-topic paper stays stored
+    whatever its new version says."""
+    scores = {lane.topic: lane.selection.rescored(paper).score for lane in lanes}
+    return Found(paper, relevance.code_url(paper.abstract), scores)
+
+
+def store_found(
+    store: Store,
+    lanes: Sequence[Lane],
+    batch: list[Found],
+    *,
+    origin: str = "sync",
+    known_only: bool = False,
+) -> int:
+    """Store a batch for every topic at once; return how many papers are new to a topic."""
+    rules = {lane.topic: lane.rules(batch) for lane in lanes}
+    new = store.papers.add_found(batch, rules, origin=origin, known_only=known_only)
+    return len({arxiv_id for ids in new.values() for arxiv_id in ids})
 
 
 class Search:
@@ -89,26 +140,30 @@ def search_window(
     return Search(client, query, on_paper)
 
 
+def search_topics(
+    client: api.PoliteClient, feeds: Sequence[FeedSettings], since: datetime, until: datetime
+) -> list[Search]:
+    """The searches of several topics' shared window: as few queries as arXiv's query length
+    allows (one, for a few dozen keywords), never one per topic."""
+    wants = [relevance.Want(f.keywords, f.exclude, f.categories) for f in feeds]
+    return [Search(client, q) for q in relevance.build_queries(wants, since, until)]
+
+
 def store_window(
     store: Store,
     search: Search,
-    selection: Selection,
-    presence: Presence,
-    log_path: str,
+    lanes: Sequence[Lane],
     *,
     page_size: int,
     origin: str = "sync",
     safe_point: Callable[[], None] = lambda: None,
 ) -> Iterator[int]:
-    """Store the on-topic papers of `search` a page at a time, yielding how many of each page
-    were new (so a caller keeps the count of the pages stored before a failure)."""
-    for batch in _batches(selection.on_topic(search), page_size):
-        yield len(
-            store.papers.add(
-                batch, origin=origin, logged=held_by_log(batch, presence), log=log_path,
-                min_score=selection.feed.min_score,
-            )
-        )  # fmt: skip
+    """Store the papers of `search` on topic for any of `lanes` a page at a time, yielding how
+    many of each page were new (so a caller keeps the count of the pages stored before a
+    failure)."""
+    on_topic = (f for paper in search if (f := found_in(lanes, paper)) is not None)
+    for batch in _batches(on_topic, page_size):
+        yield store_found(store, lanes, batch, origin=origin)
         safe_point()
 
 
@@ -118,15 +173,15 @@ class Announced:
     replacements (which only refresh papers already stored)."""
 
     result: FetchResult
-    fresh: list[Scored] = field(default_factory=list)
-    replaced: list[Paper] = field(default_factory=list)
+    fresh: list[Found] = field(default_factory=list)
+    replaced: list[Found] = field(default_factory=list)
 
 
 def read_announcements(
     rss: RssClient,
     store: Store,
     categories: list[str],
-    selection: Selection,
+    lanes: Sequence[Lane],
     *,
     conditional: bool = True,
 ) -> Announced:
@@ -140,15 +195,15 @@ def read_announcements(
     if result.feed is None:
         log.info("announcements: not changed since the last check")
         return Announced(result)
-    fresh: list[Scored] = []
-    replaced: list[Paper] = []
+    fresh: list[Found] = []
+    replaced: list[Found] = []
     for item in result.feed.items:
         paper = item.to_paper()
         if item.is_replacement:
-            replaced.append(paper)
-        elif (scored := selection.scored(paper)) is not None:
+            replaced.append(rescored_in(lanes, paper))
+        elif (found := found_in(lanes, paper)) is not None:
             # Only on-topic items count as found: the feed lists every paper of its categories.
-            fresh.append(scored)
+            fresh.append(found)
     log.info(
         "announcements of %s: %d items, %d relevant, %d replacements",
         result.feed.announced_on, len(result.feed.items), len(fresh), len(replaced),
@@ -156,20 +211,15 @@ def read_announcements(
     return Announced(result, fresh, replaced)
 
 
-def store_announcements(
-    store: Store, announced: Announced, selection: Selection, presence: Presence, log_path: str
-) -> Fetched:
+def store_announcements(store: Store, announced: Announced, lanes: Sequence[Lane]) -> Fetched:
     """Store the relevant papers of the announcements and refresh replaced ones. The feed's
     validators are saved last, so a crash before then reads the feed again."""
     feed = announced.result.feed
     if feed is None:
         return Fetched()
-    min_score = selection.feed.min_score
-    held = held_by_log(announced.fresh, presence)
-    new = len(store.papers.add(announced.fresh, logged=held, log=log_path, min_score=min_score))
+    new = store_found(store, lanes, announced.fresh)
     # One never stored is left out by `known_only`.
-    rescored = [selection.rescored(p) for p in announced.replaced]
-    new += len(store.papers.add(rescored, known_only=True, min_score=min_score))
+    new += store_found(store, lanes, announced.replaced, known_only=True)
     v = announced.result.validators
     store.feeds.save(
         v.url, etag=v.etag, last_modified=v.last_modified,

@@ -25,7 +25,7 @@ class LogGuard:
     def is_ours(self) -> bool:
         """The log equals its last commit, or holds exactly the bytes snn-feed last wrote.
         Anything else is someone's uncommitted edit, which must not be swept into a commit."""
-        if self.git is None or not self.log_path.exists() or not self.git.log_changed():
+        if self.git is None or not self.log_path.exists() or not self.git.changed(self.log_path):
             return True
         expected = self.store.log_hashes.expected(str(self.log_path))
         return expected == sha256(self.log_path.read_bytes())

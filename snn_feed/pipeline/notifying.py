@@ -16,6 +16,7 @@ In two steps, each safe to stop anywhere:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,9 +74,15 @@ def conditions(
 
 
 def record(
-    store: Store, settings: Settings, now: datetime, day: str, found: dict[str, str | None]
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    day: str,
+    found: dict[str, str | None],
+    topics: Sequence[str] = (),
 ) -> None:
-    """Step 1: the alerts begun or ended, and the digest of the untold papers."""
+    """Step 1: the alerts begun or ended, and a digest of each topic's untold papers (`topics`:
+    the topics' names; none: the store's own)."""
     notify = settings.notify
     # Alerts first: a reader learns that the feed recovered, then gets the papers.
     alert_to = [target_key(t.url) for _, t in notify.wanting("failure")]
@@ -85,14 +92,21 @@ def record(
             store.notices.raise_alert(condition, message, alert_to, now)
         elif message is None and condition in open_alerts:
             store.notices.clear_alert(condition, open_alerts[condition], alert_to, now)
-    digest_to = [target_key(t.url) for _, t in notify.wanting("digest")]
-    untold = store.notices.untold(written_counts=not settings.git.commit)
-    if untold:
-        store.notices.digest(untold, day, digest_to, now)
+    for topic in topics or [store.topic]:
+        digest_to = [target_key(t.url) for t in notify.urls if t.wants_digest_of(topic)]
+        topical = store.for_topic(topic)
+        untold = topical.notices.untold(written_counts=not settings.git.commit)
+        if untold:
+            topical.notices.digest(untold, day, digest_to, now)
 
 
 def send_owed(
-    store: Store, settings: Settings, now: datetime, name: str, send: Send = apprise_send
+    store: Store,
+    settings: Settings,
+    now: datetime,
+    name: str,
+    send: Send = apprise_send,
+    titles: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Step 2: send what is owed to the services configured now. Returns how many were sent,
     failed, left for lack of time, and dropped."""
@@ -117,7 +131,8 @@ def send_owed(
             store.notices.settle(owed, "dropped", now)
             counts["dropped"] += 1
             continue
-        jobs.append(Job(len(jobs), target.url, _message(store, settings, name, owed), label))
+        jobs.append(Job(len(jobs), target.url, _message(store, settings, name, owed, titles),
+                        label))  # fmt: skip
         owing.append(owed)
     results = deliver(jobs, send, timeout=notify.timeout_seconds, budget=notify.budget_seconds)
     for job, owed in zip(jobs, owing, strict=True):
@@ -161,11 +176,20 @@ def _what(owed: Delivery) -> str:
     return f"{owed.kind} of {owed.condition}"
 
 
-def _message(store: Store, settings: Settings, name: str, owed: Delivery) -> messages.Message:
+def _message(
+    store: Store,
+    settings: Settings,
+    name: str,
+    owed: Delivery,
+    titles: dict[str, str] | None = None,
+) -> messages.Message:
     if owed.kind != "digest":
         return messages.alert(name, owed.kind, owed.condition or "", owed.message or "")
+    topic = owed.topic or store.topic
+    if titles and titles.get(topic):  # several topics: each digest is named after its topic
+        name = titles[topic]
     papers = []
-    for p in store.papers.get_many(owed.papers or []):
+    for p in store.for_topic(topic).papers.get_many(owed.papers or []):
         venue = venue_of(p.comment, p.journal_ref)
         papers.append(messages.DigestPaper(
             p.arxiv_id, p.score, p.title, p.title_zh or None,
@@ -196,9 +220,11 @@ def after_run(
         if settings.notify.wanting("failure"):
             found = conditions(store, settings, now, error, translated=translated,
                                pending=pending, unusable=unusable)  # fmt: skip
-        record(store, settings, now, seams.today().date().isoformat(), found)
+        topics = [t.settings.topic for t in seams.topics or [seams]]
+        record(store, settings, now, seams.today().date().isoformat(), found, topics)
         if settings.notify.urls:
-            send_owed(store, settings, now, log_name(seams.log_path), send)
+            titles = {t.settings.topic: t.name for t in seams.topics or [seams]}
+            send_owed(store, settings, now, log_name(seams.log_path), send, titles)
     except Exception as err:  # a database gone bad is the sync's own error, already raised
         log.warning("notify: could not notify: %s", err)
 

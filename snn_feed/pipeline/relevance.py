@@ -46,6 +46,56 @@ def build_query(
     return query
 
 
+MAX_QUERY_BYTES = 6000
+"""The longest `search_query` sent, URL-encoded: arXiv answers a longer request line with HTTP
+414, and its servers' usual limit is 8 KiB for the whole line."""
+
+
+@dataclass(frozen=True)
+class Want:
+    """What one topic asks arXiv for."""
+
+    keywords: Sequence[str]
+    exclude: Sequence[str] = ()
+    categories: Sequence[str] = ()
+
+
+def build_queries(
+    wants: Sequence[Want], since: datetime, until: datetime, limit: int = MAX_QUERY_BYTES
+) -> list[str]:
+    """As few queries as `limit` allows for every topic in `wants` over one window: their
+    keywords OR-ed together (each once), packed in order into queries of at most `limit`
+    bytes URL-encoded. A query is narrowed to categories only when every topic in it has
+    some (then to their union), and excludes only what every topic in it excludes: each
+    result is matched again against each topic, so a wider query loses nothing."""
+    from urllib.parse import quote_plus
+
+    chunks: list[list[tuple[str, Want]]] = []
+    seen: set[str] = set()
+    for want in wants:
+        for keyword in want.keywords:
+            folded = keyword.casefold()
+            if folded in seen:
+                continue
+            seen.add(folded)
+            candidate = [*(chunks[-1] if chunks else []), (keyword, want)]
+            query = _query_of(candidate, since, until)
+            if chunks and len(quote_plus(query)) <= limit:
+                chunks[-1] = candidate
+            else:
+                chunks.append([(keyword, want)])
+    return [_query_of(chunk, since, until) for chunk in chunks]
+
+
+def _query_of(chunk: Sequence[tuple[str, Want]], since: datetime, until: datetime) -> str:
+    owners = list({id(w): w for _, w in chunk}.values())
+    categories: list[str] = []
+    if all(w.categories for w in owners):
+        categories = list(dict.fromkeys(c for w in owners for c in w.categories))
+    common = [k for k in owners[0].exclude if all(k in w.exclude for w in owners[1:])]
+    return build_query([k for k, _ in chunk], common, categories, since, until)
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%d%H%M")
 

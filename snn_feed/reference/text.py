@@ -6,6 +6,8 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
+import typing
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -45,11 +47,19 @@ def sections(model: type[config.Settings] = config.Settings) -> list[tuple[str, 
     for name, field in model.model_fields.items():
         if field.exclude:
             continue
-        section = field.annotation
+        section = array_of(field.annotation) or field.annotation
         if not (isinstance(section, type) and issubclass(section, BaseModel)):
             raise TypeError(f"Settings.{name} is not a section")
         result.append((name, section))
     return result
+
+
+def array_of(annotation: Any) -> Any:
+    """The model of an array of tables (`list[TopicSettings]` for `[[topics]]`), else None."""
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+    return None
 
 
 def config_heading(section: str, key: str | None = None) -> str:

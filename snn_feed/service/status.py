@@ -41,6 +41,9 @@ class Report:
     notify: dict[str, Any] = field(default_factory=dict)
     """`[notify]`: each service by number, scheme and events (never its URL), the messages
     owed to them, and the conditions alerted and not cleared."""
+    topics: list[dict[str, Any]] = field(default_factory=list)
+    """With `[[topics]]`: each topic's name, log, papers and log style, then the topics the
+    database has papers for that the config no longer names (`configured` false)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +84,18 @@ class Report:
             owed = self.notify["owed"]
             out.append(f"notify: {services}; {owed} message{'s' * (owed != 1)} owed")
         out += [f"alert sent, not cleared yet: {c}" for c in self.notify.get("alerts", [])]
+        for t in self.topics:
+            if not t["configured"]:
+                out.append(f"topic {t['name']}: not in the config any more; its "
+                           f"{t['papers']['stored']} papers are kept")  # fmt: skip
+                continue
+            p = t["papers"]
+            out.append(
+                f"topic {t['name']} ({t['title']}): {t['log']}; {p['written']} written, "
+                f"{p['pending_translation']} pending translation, {p['pending_write']} not yet "
+                f"written, {p['below_min_score']} below its min_score; style "
+                f"{t['log_style'].get('style') or 'not settled yet'}"
+            )
         return out
 
 
@@ -242,13 +257,19 @@ def report(
         # engine down): waiting out max_pending_hours would only hide it.
         problems.append(f"last run {finished[0].error}")
 
-    if (waiting := pending_problem(store, settings, now)) is not None:
-        problems.append(waiting)
-    if (quiet := quiet_warning(store, settings, now)) is not None:
-        warnings.append(quiet)
+    each = settings.for_topics()
+    for one in each:
+        topical = store.for_topic(one.topic)
+        if (waiting := pending_problem(topical, one, now)) is not None:
+            problems.append(waiting if len(each) == 1 else f"topic {one.topic}: {waiting}")
+        if (quiet := quiet_warning(topical, one, now)) is not None:
+            warnings.append(quiet if len(each) == 1 else f"topic {one.topic}: {quiet}")
 
     trigger = make_trigger(settings.schedule.cron, settings.schedule.timezone)
-    counts = store.reports.state_counts()
+    counts = {state.value: 0 for state in PaperState}
+    for one in each:
+        for state, n in store.for_topic(one.topic).reports.state_counts().items():
+            counts[state] += n
     commit = store.runs.last_commit()
     upcoming = next_run(trigger, now)
     return Report(
@@ -261,7 +282,7 @@ def report(
         else None,
         next_run=upcoming.isoformat(timespec="seconds") if upcoming else None,
         papers={
-            "stored": sum(counts.values()),
+            "stored": sum(counts.values()) if len(each) == 1 else store.reports.stored_count(),
             "written": counts["written"] + counts["committed"],
             "pending_translation": counts["fetched"],
             "pending_write": counts["translated"],
@@ -274,9 +295,30 @@ def report(
         if commit and commit.commit_sha
         else None,
         unpushed=[{"sha": c.sha, "at": c.at.isoformat(timespec="seconds")} for c in unpushed],
-        log_style=_log_style(store, settings),
+        log_style=_log_style(store, settings) if not settings.several else {},
         notify=_notify(store, settings),
+        topics=_topics(store, settings) if settings.several else [],
     )
+
+
+def _topics(store: Store, settings: Settings) -> list[dict[str, Any]]:
+    """Each topic of `[[topics]]` as `status` shows it, then those the config dropped."""
+    out: list[dict[str, Any]] = []
+    for one in settings.for_topics():
+        c = store.for_topic(one.topic).reports.state_counts()
+        out.append({
+            "name": one.topic, "title": one.topic_title, "configured": True,
+            "log": str(one.log_path),
+            "papers": {"stored": sum(c.values()), "written": c["written"] + c["committed"],
+                       "pending_translation": c["fetched"], "pending_write": c["translated"],
+                       "below_min_score": c["skipped"]},
+            "log_style": _log_style(store.for_topic(one.topic), one),
+        })  # fmt: skip
+    named = {t.name for t in settings.topics} | set(settings.set_aside)
+    for name, n in sorted(store.topics.known().items()):
+        if name not in named:
+            out.append({"name": name, "configured": False, "papers": {"stored": n}})
+    return out
 
 
 def pending_problem(store: Store, settings: Settings, now: datetime) -> str | None:

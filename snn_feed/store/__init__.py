@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from snn_feed.errors import DatabaseError
+from snn_feed.records import DEFAULT_TOPIC
 from snn_feed.store.engine import explain_os, make_engine
 from snn_feed.store.imported import ImportedEntries
 from snn_feed.store.ledgers import (
@@ -38,10 +39,11 @@ from snn_feed.store.records import (
 )
 from snn_feed.store.reports import PaperReports
 from snn_feed.store.runs import Runs
+from snn_feed.store.topics import Topics
 
 __all__ = [
-    "Delivery", "FeedCheck", "ImportedEntry", "PaperState", "PendingChange", "Placement",
-    "Run", "Store", "StoredPaper", "make_engine", "open_store",
+    "DEFAULT_TOPIC", "Delivery", "FeedCheck", "ImportedEntry", "PaperState", "PendingChange",
+    "Placement", "Run", "Store", "StoredPaper", "make_engine", "open_store",
 ]  # fmt: skip
 
 
@@ -78,16 +80,24 @@ def open_store(url: str, *, create: bool = True) -> Store:
 
 class Store:
     """The one place that reads and writes the database: a repository per kind of record,
-    each handing out plain records (`store.records`), never ORM objects."""
+    each handing out plain records (`store.records`), never ORM objects. A store is one
+    topic's view (`topic`): `for_topic` gives another's, on the same connections."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        topic: str = DEFAULT_TOPIC,
+        sessions: sessionmaker[Session] | None = None,
+    ) -> None:
         self.engine = engine
-        sessions = sessionmaker(engine, expire_on_commit=False)
+        self.topic = topic
+        sessions = sessions or sessionmaker(engine, expire_on_commit=False)
         self._sessions = sessions
-        self.papers = Papers(engine, sessions)
-        self.reports = PaperReports(engine, sessions)
+        self.papers = Papers(engine, sessions, topic)
+        self.reports = PaperReports(engine, sessions, topic)
+        self.topics = Topics(engine, sessions, topic)
         self.runs = Runs(engine, sessions)
-        self.imported = ImportedEntries(engine, sessions)
+        self.imported = ImportedEntries(engine, sessions, topic)
         self.translations = Translations(engine, sessions)
         self.cooldowns = Cooldowns(engine, sessions)
         self.windows = FetchedWindows(engine, sessions)
@@ -95,7 +105,11 @@ class Store:
         self.log_hashes = LogHashes(engine, sessions)
         self.pending = PendingChanges(engine, sessions)
         self.log_styles = LogStyles(engine, sessions)
-        self.notices = Notices(engine, sessions)
+        self.notices = Notices(engine, sessions, topic)
+
+    def for_topic(self, topic: str) -> Store:
+        """The same database, seen as the topic `topic` has it."""
+        return self if topic == self.topic else Store(self.engine, topic, self._sessions)
 
     def session(self) -> Session:
         """A session on the tables themselves: for migrations' and tests' set-up only."""

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, Table
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
+from snn_feed.records import DEFAULT_TOPIC
 from snn_feed.store.engine import upsert
 
 R = TypeVar("R")
@@ -27,9 +28,15 @@ def record(cls: type[R], row: Any) -> R:
 
 
 class Repository:
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+    """One kind of record, read and written for one topic (`topic`): repositories of records
+    that are not a topic's (runs, translations, the ledgers) leave it unused."""
+
+    def __init__(
+        self, engine: Engine, sessions: sessionmaker[Session], topic: str = DEFAULT_TOPIC
+    ) -> None:
         self.engine = engine
         self._sessions = sessions
+        self.topic = topic
 
     def session(self) -> Session:
         return self._sessions()

@@ -1,4 +1,5 @@
-"""Entries of a log that existed before snn-feed, recorded by `snn-feed import` as written."""
+"""Entries of a log that existed before snn-feed, recorded by `snn-feed import` as written,
+each under the topic whose log it is."""
 
 from __future__ import annotations
 
@@ -24,9 +25,9 @@ class ImportedEntries(Repository):
     ) -> bool:
         """Record an imported entry; False when it was recorded already (import is idempotent:
         what is known is kept, only a missing arXiv id may be filled in)."""  # fmt: skip
-        values = {"key": key, "arxiv_id": arxiv_id, "title": title, "norm_title": norm_title,
-                  "section": section, "line": line, "text": text, "resolution": resolution,
-                  "imported_at": now()}  # fmt: skip
+        values = {"topic": self.topic, "key": key, "arxiv_id": arxiv_id, "title": title,
+                  "norm_title": norm_title, "section": section, "line": line, "text": text,
+                  "resolution": resolution, "imported_at": now()}  # fmt: skip
         with self.session() as s, s.begin():
             # Inserted unless there (one statement: two imports at once never collide).
             statement = self.upsert(LogEntryRow).returning(LogEntryRow.key)
@@ -35,14 +36,22 @@ class ImportedEntries(Repository):
             if arxiv_id is not None:
                 s.execute(
                     update(LogEntryRow)
-                    .where(LogEntryRow.key == key, LogEntryRow.arxiv_id.is_(None))
+                    .where(
+                        LogEntryRow.topic == self.topic,
+                        LogEntryRow.key == key,
+                        LogEntryRow.arxiv_id.is_(None),
+                    )
                     .values(arxiv_id=arxiv_id, resolution=resolution)
                 )
             return False
 
     def all(self) -> list[ImportedEntry]:
         with self.session() as s:
-            rows = s.scalars(select(LogEntryRow).order_by(LogEntryRow.line))
+            rows = s.scalars(
+                select(LogEntryRow)
+                .where(LogEntryRow.topic == self.topic)
+                .order_by(LogEntryRow.line)
+            )
             return [record(ImportedEntry, r) for r in rows]
 
     def ids(self) -> dict[str, str]:
@@ -50,7 +59,7 @@ class ImportedEntries(Repository):
         with self.session() as s:
             rows = s.execute(
                 select(LogEntryRow.arxiv_id, LogEntryRow.key).where(
-                    LogEntryRow.arxiv_id.is_not(None)
+                    LogEntryRow.topic == self.topic, LogEntryRow.arxiv_id.is_not(None)
                 )
             )
             return {arxiv_id: key for arxiv_id, key in rows if arxiv_id}
@@ -60,7 +69,7 @@ class ImportedEntries(Repository):
         with self.session() as s:
             rows = s.execute(
                 select(LogEntryRow.norm_title, LogEntryRow.key).where(
-                    LogEntryRow.arxiv_id.is_(None)
+                    LogEntryRow.topic == self.topic, LogEntryRow.arxiv_id.is_(None)
                 )
             )
             return {title: key for title, key in rows}

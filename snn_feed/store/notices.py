@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from snn_feed.sanitize import storable
 from snn_feed.store.base import Repository
 from snn_feed.store.records import Delivery, PaperState
-from snn_feed.store.tables import AlertRow, DeliveryRow, NoticeRow, PaperRow
+from snn_feed.store.tables import AlertRow, DeliveryRow, NoticeRow, TopicPaperRow
 
 
 class Notices(Repository):
@@ -26,33 +26,37 @@ class Notices(Repository):
         with self.session() as s:
             return list(
                 s.scalars(
-                    select(PaperRow.arxiv_id)
+                    select(TopicPaperRow.arxiv_id)
                     .where(
-                        PaperRow.notice_id.is_(None),
-                        PaperRow.origin == "sync",
-                        PaperRow.log_month.is_not(None),
-                        PaperRow.state.in_(states),
+                        TopicPaperRow.topic == self.topic,
+                        TopicPaperRow.notice_id.is_(None),
+                        TopicPaperRow.origin == "sync",
+                        TopicPaperRow.log_month.is_not(None),
+                        TopicPaperRow.state.in_(states),
                     )
-                    .order_by(PaperRow.arxiv_id)
+                    .order_by(TopicPaperRow.arxiv_id)
                 )
             )
 
     def digest(
         self, ids: Sequence[str], day: str, targets: Sequence[str], at: datetime
     ) -> int | None:
-        """One digest of `ids` owed to each of `targets`; the papers are marked as told of
-        (with no target, as never to be: 0). Returns the notice, or None."""
+        """One digest of this topic's `ids` owed to each of `targets`; the papers are marked
+        as told of (with no target, as never to be: 0). Returns the notice, or None."""
         with self.session() as s, s.begin():
             notice = (
-                self._notice(s, targets, at, kind="digest", day=day, papers=list(ids))
+                self._notice(
+                    s, targets, at, kind="digest", day=day, papers=list(ids), topic=self.topic
+                )
                 if targets
                 else 0
             )
             s.execute(
-                update(PaperRow)
-                .where(PaperRow.arxiv_id.in_(list(ids)), PaperRow.notice_id.is_(None))
+                update(TopicPaperRow)
+                .where(TopicPaperRow.topic == self.topic, TopicPaperRow.arxiv_id.in_(list(ids)),
+                       TopicPaperRow.notice_id.is_(None))
                 .values(notice_id=notice)
-            )
+            )  # fmt: skip
         return notice or None
 
     def open_alerts(self) -> dict[str, str]:
@@ -98,6 +102,7 @@ class Notices(Repository):
                 n.papers,
                 n.created_at,
                 d.attempts,
+                n.topic,
             )
             for d, n in rows
         ]

@@ -141,3 +141,5 @@ class Delivery:
     papers: list[str] | None
     created_at: datetime
     attempts: int
+    topic: str | None = None
+    """A digest's topic."""

@@ -6,23 +6,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from snn_feed.store.base import Repository, record
-from snn_feed.store.papers import stored
+from snn_feed.store.papers import PLACED, stored
 from snn_feed.store.records import ImportedEntry, PaperState, StoredPaper
-from snn_feed.store.tables import LogEntryRow, PaperRow
+from snn_feed.store.tables import LogEntryRow, PaperRow, TopicPaperRow
 
 
 class PaperReports(Repository):
+    """What one topic has (`Repository.topic`): its papers, scores and states."""
+
+    def _joined(self) -> Select[PaperRow, TopicPaperRow]:
+        return select(PaperRow, TopicPaperRow).join(
+            TopicPaperRow,
+            (TopicPaperRow.arxiv_id == PaperRow.arxiv_id) & (TopicPaperRow.topic == self.topic),
+        )
+
     def papers(self, ids: Sequence[str] = (), since: datetime | None = None) -> list[StoredPaper]:
         with self.session() as s:
-            query = select(PaperRow).order_by(PaperRow.published, PaperRow.arxiv_id)
+            query = self._joined().order_by(PaperRow.published, PaperRow.arxiv_id)
             if ids:
                 query = query.where(PaperRow.arxiv_id.in_(list(ids)))
             if since is not None:
                 query = query.where(PaperRow.published >= since)
-            return [stored(r) for r in s.scalars(query)]
+            return [stored(p, t) for p, t in s.execute(query)]
 
     def logged(self, limit: int) -> list[StoredPaper]:
         """The `limit` papers most recently put in the log, newest first.
@@ -31,33 +39,46 @@ class PaperReports(Repository):
         no logging time and rank by their submission instead. A batch written together shares
         one time, so the newest submission comes first within it.
         """
-        logged_at = func.coalesce(PaperRow.written_at, PaperRow.published)
+        logged_at = func.coalesce(TopicPaperRow.written_at, PaperRow.published)
         with self.session() as s:
             query = (
-                select(PaperRow)
-                .where(PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED]))
+                self._joined()
+                .where(TopicPaperRow.state.in_(PLACED))
                 .order_by(logged_at.desc(), PaperRow.published.desc(), PaperRow.arxiv_id.desc())
                 .limit(limit)
             )
-            return [stored(r) for r in s.scalars(query)]
+            return [stored(p, t) for p, t in s.execute(query)]
 
     def everything_logged(self) -> tuple[list[StoredPaper], list[ImportedEntry]]:
         """Every paper in the log (written or committed, oldest first) and every entry imported
         from a hand-made log (in the log's order), read in one transaction: what the web site
         shows. An imported entry may have no paper behind it (only a title and a section), or
         the same paper as a stored one."""
-        in_log = PaperRow.state.in_([PaperState.WRITTEN, PaperState.COMMITTED])
+        in_log = TopicPaperRow.state.in_(PLACED)
         with self.session() as s, s.begin():
-            papers = s.scalars(
-                select(PaperRow).where(in_log).order_by(PaperRow.published, PaperRow.arxiv_id)
+            papers = s.execute(
+                self._joined().where(in_log).order_by(PaperRow.published, PaperRow.arxiv_id)
             )
-            rows = [stored(r) for r in papers]
-            entries = s.scalars(select(LogEntryRow).order_by(LogEntryRow.line, LogEntryRow.key))
+            rows = [stored(p, t) for p, t in papers]
+            entries = s.scalars(
+                select(LogEntryRow)
+                .where(LogEntryRow.topic == self.topic)
+                .order_by(LogEntryRow.line, LogEntryRow.key)
+            )
             return rows, [record(ImportedEntry, e) for e in entries]
+
+    def stored_count(self) -> int:
+        """Papers stored, each once whatever its topics."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(PaperRow)) or 0)
 
     def state_counts(self) -> dict[str, int]:
         with self.session() as s:
-            rows = s.execute(select(PaperRow.state, func.count()).group_by(PaperRow.state))
+            rows = s.execute(
+                select(TopicPaperRow.state, func.count())
+                .where(TopicPaperRow.topic == self.topic)
+                .group_by(TopicPaperRow.state)
+            )
             counts = {state.value: 0 for state in PaperState}
             counts.update({state: int(n) for state, n in rows})
             return counts
@@ -66,10 +87,12 @@ class PaperReports(Repository):
         """Papers first submitted in [start, end), counted by (score, state)."""
         with self.session() as s:
             rows = s.execute(
-                select(PaperRow.score, PaperRow.state, func.count())
-                .where(PaperRow.published >= start, PaperRow.published < end)
-                .group_by(PaperRow.score, PaperRow.state)
-            )
+                select(TopicPaperRow.score, TopicPaperRow.state, func.count())
+                .join(PaperRow, PaperRow.arxiv_id == TopicPaperRow.arxiv_id)
+                .where(TopicPaperRow.topic == self.topic, PaperRow.published >= start,
+                       PaperRow.published < end)
+                .group_by(TopicPaperRow.score, TopicPaperRow.state)
+            )  # fmt: skip
             return {(int(score), str(state)): int(n) for score, state, n in rows}
 
     def scored_notes(
@@ -79,19 +102,27 @@ class PaperReports(Repository):
         that have either: where `status --month` reads their venues."""
         with self.session() as s:
             rows = s.execute(
-                select(PaperRow.comment, PaperRow.journal_ref, PaperRow.score).where(
+                select(PaperRow.comment, PaperRow.journal_ref, TopicPaperRow.score)
+                .join(TopicPaperRow, TopicPaperRow.arxiv_id == PaperRow.arxiv_id)
+                .where(
+                    TopicPaperRow.topic == self.topic,
                     PaperRow.published >= start,
                     PaperRow.published < end,
-                    PaperRow.score > 0,
+                    TopicPaperRow.score > 0,
                     (PaperRow.comment.is_not(None)) | (PaperRow.journal_ref.is_not(None)),
                 )
             )
             return [(comment, journal_ref, int(score)) for comment, journal_ref, score in rows]
 
     def waiting_for_translation(self) -> tuple[int, datetime | None, str | None]:
-        """Papers still untranslated: how many, since when the oldest waits, the last error."""
+        """Papers still untranslated, in this topic: how many, since when the oldest waits, the
+        last error."""
         with self.session() as s:
-            waiting = PaperRow.state == PaperState.FETCHED
+            waiting = PaperRow.arxiv_id.in_(
+                select(TopicPaperRow.arxiv_id).where(
+                    TopicPaperRow.topic == self.topic, TopicPaperRow.state == PaperState.FETCHED
+                )
+            )
             count, oldest = s.execute(
                 select(func.count(), func.min(PaperRow.first_seen)).where(waiting)
             ).one()

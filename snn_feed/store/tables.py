@@ -31,32 +31,56 @@ class PaperRow(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     journal_ref: Mapped[str | None] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(Text)
-    score: Mapped[int] = mapped_column(Integer)
     code_url: Mapped[str | None] = mapped_column(Text)
 
-    state: Mapped[str] = mapped_column(String(16), index=True, default=PaperState.FETCHED)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     abstract_zh: Mapped[str | None] = mapped_column(Text)
     translation_engine: Mapped[str | None] = mapped_column(String(32))
     translate_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     translated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
+    title_zh: Mapped[str | None] = mapped_column(Text)
+    """The Chinese title (`[translate] titles`; None: never asked for, or not yet)."""
+
+
+class TopicPaperRow(Base):
+    """A paper in one topic: its score by the topic's weights, and where it stands towards the
+    topic's log. A paper found by several topics is stored (and translated) once, and has a
+    row here for each."""
+
+    __tablename__ = "topic_papers"
+
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(ForeignKey("papers.arxiv_id"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), index=True, default=PaperState.FETCHED)
+    """fetched, translated (the paper is), written, committed, or skipped (below the topic's
+    `min_score`)."""
+    origin: Mapped[str] = mapped_column(String(16), default="sync", server_default="sync")
+    """sync: logged under the month it was logged in; backfill: under its publication month;
+    import: already in the log when it was imported."""
     written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     log_month: Mapped[str | None] = mapped_column(String(16))
     committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     commit_sha: Mapped[str | None] = mapped_column(String(64))
-    origin: Mapped[str] = mapped_column(String(16), default="sync", server_default="sync")
-    """sync: logged under the month it was logged in; backfill: under its publication month;
-    import: already in the log when it was imported."""
-    code_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    """When Hugging Face was asked for the paper's repository (`[links]`): asked once only."""
     log_path: Mapped[str | None] = mapped_column(Text)
     """The log file a written or committed paper is in (None: not written yet)."""
-    title_zh: Mapped[str | None] = mapped_column(Text)
-    """The Chinese title (`[translate] titles`; None: never asked for, or not yet)."""
     notice_id: Mapped[int | None] = mapped_column(Integer, index=True)
     """The digest that told of it (`[notify]`); 0: logged before notifications, or when no
     service wanted a digest; None: not told of yet."""
+
+
+class TopicWindowRow(Base):
+    """The end of the last search-API window a topic read to its end: its next window starts
+    there (less the lookback), whatever the other topics read."""
+
+    __tablename__ = "topic_windows"
+
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LogEntryRow(Base):
@@ -64,6 +88,8 @@ class LogEntryRow(Base):
 
     __tablename__ = "log_entries"
 
+    topic: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The topic whose log it was imported from."""
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     """`id:<arXiv id>` or `title:<normalised title>`: what makes an entry the same entry."""
     arxiv_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -211,6 +237,8 @@ class NoticeRow(Base):
     """An alert's text (a digest is rendered from its papers when it is sent)."""
     papers: Mapped[list[str] | None] = mapped_column(JSON)
     """A digest's papers (arXiv ids)."""
+    topic: Mapped[str | None] = mapped_column(String(64))
+    """A digest's topic."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

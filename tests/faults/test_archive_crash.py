@@ -93,7 +93,7 @@ class Scene:
         db = sqlite3.connect(self.work / "data" / "feed.sqlite3")
         try:
             assert db.execute("pragma integrity_check").fetchone() == ("ok",)
-            states = dict(db.execute("select arxiv_id, state from papers"))
+            states = dict(db.execute("select arxiv_id, state from topic_papers"))
         finally:
             db.close()
         assert fake_arxiv_ids <= set(states)

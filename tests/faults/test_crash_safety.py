@@ -76,7 +76,7 @@ def test_sync_killed_at_24_points_loses_and_doubles_nothing(
 
     db = sqlite3.connect(tmp_path / "data" / "feed.sqlite3")
     assert db.execute("pragma integrity_check").fetchone() == ("ok",)
-    states = dict(db.execute("select arxiv_id, state from papers"))
+    states = dict(db.execute("select arxiv_id, state from topic_papers"))
     assert set(states) == {e.arxiv_id for e in corpus}
     assert set(states.values()) == {"committed"}
     crashed = db.execute("select count(*) from sync_runs where outcome = 'crashed'").fetchone()[0]
@@ -131,8 +131,9 @@ def _all_committed_and_pushed(tmp_path: Path, log_repo: Path, remote: Path) -> N
     head = git(log_repo, "rev-parse", "HEAD").strip()
     assert git(remote, "rev-parse", "HEAD").strip() == head
     db = sqlite3.connect(tmp_path / "data" / "feed.sqlite3")
-    assert set(dict(db.execute("select arxiv_id, state from papers")).values()) == {"committed"}
-    assert {sha for (sha,) in db.execute("select commit_sha from papers")} <= {head, None}
+    states = dict(db.execute("select arxiv_id, state from topic_papers"))
+    assert set(states.values()) == {"committed"}
+    assert {sha for (sha,) in db.execute("select commit_sha from topic_papers")} <= {head, None}
 
 
 def _hook_sleep(log_repo: Path) -> str:
