@@ -105,7 +105,11 @@ def abstracts_sent(translator: FakeTranslator) -> Counter[str]:
 
 @pytest.mark.parametrize("n", [2, 5])
 def test_topics_share_one_fetch_and_each_log_gets_its_papers_once(
-    n: int, tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator
+    n: int,
+    tmp_path: Path,
+    fake_arxiv: FakeArxiv,
+    fake_translator: FakeTranslator,
+    migrated_database_url: str,
 ) -> None:
     now = utc_now()
     entries = corpus(now, n)
@@ -119,7 +123,7 @@ def test_topics_share_one_fetch_and_each_log_gets_its_papers_once(
             tmp_path / "config.toml", fake_arxiv, fake_translator,
             [topic(f"t{i}", keywords[i], logs[i], title=f"Topic {i}",
                    atom=str(tmp_path / f"t{i}.atom")) for i in range(n)],
-            notify__urls=[hook.url()],
+            notify__urls=[hook.url()], database__url=migrated_database_url,
         )  # fmt: skip
         first = run_cli("sync", "--config", str(config))
         assert first.returncode == 0, first.stderr
