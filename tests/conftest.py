@@ -56,16 +56,21 @@ _IN_MEMORY = pytest.StashKey[str]()
 
 @pytest.fixture(autouse=True)
 def _local_only(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    local_only(monkeypatch, tmp_path_factory)
+
+
+def local_only(mp: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests talk to servers on 127.0.0.1 only, never through a proxy, and see none of the
-    machine's own settings: an empty HOME, no global or system git config, no SNN_FEED_*."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    machine's own settings: an empty HOME, no global or system git config, no SNN_FEED_*
+    (every test, and module-scoped fixtures, which get their own MonkeyPatch)."""
+    mp.setenv("NO_PROXY", "127.0.0.1,localhost")
+    mp.setenv("no_proxy", "127.0.0.1,localhost")
+    mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     for name in list(os.environ):
         if name.startswith(("SNN_FEED_", "GIT_AUTHOR_", "GIT_COMMITTER_")):
-            monkeypatch.delenv(name)
+            mp.delenv(name)
 
 
 @pytest.fixture
@@ -142,6 +147,10 @@ def git(repo: Path, *args: str) -> str:
 
 @pytest.fixture
 def log_repo(tmp_path: Path) -> Path:
+    return seed_log_repo(tmp_path)
+
+
+def seed_log_repo(tmp_path: Path) -> Path:
     """A git repository holding a copy of the original hand-made log, committed."""
     repo = tmp_path / "SNN_arxiv_daily"
     repo.mkdir()

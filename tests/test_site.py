@@ -7,8 +7,6 @@ as text, no request to another host, and rebuilds that write only what changed."
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SEED_LOG, git, run_cli, snn_entries, utc_now
+from conftest import local_only, run_cli, seed_log_repo, snn_entries, utc_now
 from fakes import FakeArxiv, FakeTranslator, fake_zh, running
 from test_cli import Env
 
@@ -164,20 +162,8 @@ def built_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Env, 
     tmp = tmp_path_factory.mktemp("built")
     with pytest.MonkeyPatch.context() as mp, running(FakeArxiv()) as arxiv, \
             running(FakeTranslator()) as translator:  # fmt: skip
-        mp.setenv("NO_PROXY", "127.0.0.1,localhost")
-        mp.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", os.devnull)
-        for name in list(os.environ):
-            if name.startswith(("SNN_FEED_", "GIT_AUTHOR_", "GIT_COMMITTER_")):
-                mp.delenv(name)
-        repo = tmp / "SNN_arxiv_daily"
-        repo.mkdir()
-        shutil.copyfile(SEED_LOG, repo / "README.md")
-        git(repo, "init", "--quiet")
-        git(repo, "add", "README.md")
-        git(repo, "commit", "--quiet", "-m", "my log")
-        env = site_env(tmp, arxiv, translator, repo)
+        local_only(mp, tmp_path_factory)
+        env = site_env(tmp, arxiv, translator, seed_log_repo(tmp))
         yield env, build(env)
 
 
