@@ -91,7 +91,7 @@ class Report:
                 continue
             p = t["papers"]
             out.append(
-                f"topic {t['name']} ({t['title']}): {t['log']}; {p['written']} written, "
+                f"topic {t['name']}{_titled(t)}: {t['log']}; {p['written']} written, "
                 f"{p['pending_translation']} pending translation, {p['pending_write']} not yet "
                 f"written, {p['below_min_score']} below its min_score; style "
                 f"{t['log_style'].get('style') or 'not settled yet'}"
@@ -299,6 +299,11 @@ def report(
         notify=_notify(store, settings),
         topics=_topics(store, settings) if settings.several else [],
     )
+
+
+def _titled(topic: dict[str, Any]) -> str:
+    """` (its title)`, when the topic has one of its own."""
+    return f" ({topic['title']})" if topic["title"] != topic["name"] else ""
 
 
 def _topics(store: Store, settings: Settings) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from snn_feed.store.base import Repository, now
+from snn_feed.store.papers import PLACED
 from snn_feed.store.tables import LogEntryRow, NoticeRow, TopicPaperRow, TopicWindowRow
 
 
@@ -48,7 +49,7 @@ class Topics(Repository):
         with self.session() as s:
             found = s.scalar(select(TopicPaperRow.arxiv_id).where(
                 TopicPaperRow.topic == self.topic,
-                TopicPaperRow.state.in_(["written", "committed"])).limit(1))  # fmt: skip
+                TopicPaperRow.state.in_(PLACED)).limit(1))  # fmt: skip
             return found is not None
 
     def take_over(self, old: str) -> bool:
