@@ -1,5 +1,5 @@
-"""Selection: which fetched papers are on topic, with their score and code link, and which of
-them the log already holds. Pure: no network, no clock, no database."""
+"""Selection: which fetched papers are on one topic, with their score and code link (what each
+topic's log already holds is `fetching.Lane`'s). Pure: no network, no clock, no database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from snn_feed.config import FeedSettings
-from snn_feed.journal.presence import Presence
 from snn_feed.pipeline import relevance
 from snn_feed.records import Paper
 
@@ -51,12 +50,3 @@ class Selection:
         for paper in papers:
             if (scored := self.scored(paper)) is not None:
                 yield scored
-
-
-def held_by_log(batch: Iterable[Scored], presence: Presence) -> dict[str, str]:
-    """Papers of `batch` the log already holds -> what holds them there."""
-    return {
-        s.paper.arxiv_id: key
-        for s in batch
-        if (key := presence.entry_of(s.paper.arxiv_id, s.paper.title))
-    }
