@@ -9,8 +9,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import cmarkgfm
+import forks
 import pytest
 from conftest import git, run_cli, snn_entries, utc_now
 from fake_notify import FakeMailServer, FakeWebhook, bodies, mail_server
@@ -288,20 +287,13 @@ def test_a_kill_between_commit_and_delivery_neither_loses_nor_doubles_the_digest
         webhook.mode = "hang"
         reached = lambda: len(webhook.requests) > 0  # noqa: E731
 
-    # A process of its own, not a fork of this one: this process has the servers' threads
-    # and, from earlier tests, delivery threads still waiting on a hanging service, and a fork
-    # taken while one of them held a lock hung now and then (under load, in CI).
-    child = subprocess.Popen(
-        [sys.executable, "-m", "snn_feed", "sync", "--config", config],
-        env={**os.environ, "NO_PROXY": "127.0.0.1,localhost"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 90
+    child = forks.start(["sync", "--config", config])
+    deadline = time.monotonic() + 60
     while not reached():
-        assert child.poll() is None and time.monotonic() < deadline, "the sync never got there"
+        assert child.is_alive() and time.monotonic() < deadline, "the sync never got there"
         time.sleep(0.01)
     child.kill()
-    child.wait()
+    child.join()
     if moment == "after the commit":
         # The killed sync's git, still in its hook, is ended as its next run would ask.
         os.killpg(int(marker.read_text()), signal.SIGKILL)
