@@ -1,11 +1,11 @@
-"""Every benchmark figure of issue 7, one after the other, each printing its table.
+"""Every benchmark figure, one after the other, each printing its table.
 
     python benchmarks/run.py            # the sizes the figures are defined for (about 2 min)
     python benchmarks/run.py --quick    # tiny sizes: a check that everything still runs
 
 1 arXiv requests per sync, 2 overhead beyond politeness and CPU per paper, 3 translation
-throughput, 4 log growth, 5 backfill at scale, 6 start-up. Each is also a script of its own
-in this folder, with options for other sizes.
+throughput, 4 log growth, 5 backfill at scale, 6 start-up (issue 7), 7 the learned ranking
+(issue 20). Each is also a script of its own in this folder, with options for other sizes.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ FIGURES: list[tuple[str, str, list[str], list[str]]] = [
     ("4. Log growth", "loggrowth.py", [], ["--sizes", "100,2000", "--repeat", "1"]),
     ("5. Backfill at scale", "backfill.py", [], ["--sizes", "200,1000"]),
     ("6. Start-up", "startup.py", [], ["--runs", "2"]),
+    ("7. Learned ranking", "ranking.py", [], ["--quick"]),
 ]  # fmt: skip
 
 

@@ -63,6 +63,10 @@ class LogEntry:
     """The venue tag (`NeurIPS 2025`), from the comment or journal reference."""
     watched: frozenset[str] = frozenset()
     """Authors (as written in `authors`) that `[score.authors]` watches."""
+    tldr: str = ""
+    """The one-sentence Chinese summary (`[summary]`; "" when there is none yet)."""
+    points: tuple[tuple[str, str], ...] = ()
+    """The summary's labelled lines (motivation, method, result), with `[summary] details`."""
 
 
 @dataclass
@@ -79,12 +83,16 @@ class SyncSummary:
     """Papers stored but not yet in the log (translation failed or not yet run)."""
     commit: str | None = None
     messages: list[str] = field(default_factory=list)
+    summarised: int | None = None
+    """Summaries made (`[summary]`); None: summaries are off."""
 
     def line(self) -> str:
         text = (
             f"found {self.found}, new {self.new}, translated {self.translated}, "
             f"written {self.written}, pending {self.pending}"
         )
+        if self.summarised is not None:
+            text += f", summarised {self.summarised}"
         if self.commit:
             text += f"; committed {self.commit[:10]}"
         return text

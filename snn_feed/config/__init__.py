@@ -49,6 +49,7 @@ from snn_feed.config.running import (
     SyncSettings,
 )
 from snn_feed.config.site import SiteSettings
+from snn_feed.config.summary import SummarySettings
 from snn_feed.config.topics import TopicSettings
 from snn_feed.errors import ConfigError
 from snn_feed.records import DEFAULT_TOPIC
@@ -58,7 +59,7 @@ __all__ = [
     "FeedSettings", "GitSettings", "LinksSettings", "LogSettings", "NotifySettings",
     "NotifyTarget", "RssSettings",
     "ScheduleSettings", "ScoreSettings", "Settings", "SiteSettings", "StatusSettings",
-    "SyncSettings", "TopicSettings",
+    "SummarySettings", "SyncSettings", "TopicSettings",
     "TranslateSettings",
     "find_config_file", "load_settings",
 ]  # fmt: skip
@@ -83,6 +84,7 @@ class Settings(_Section):
     links: LinksSettings = Field(default_factory=LinksSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     site: SiteSettings = Field(default_factory=SiteSettings)
+    summary: SummarySettings = Field(default_factory=SummarySettings)
     topics: list[TopicSettings] = Field(default_factory=list)
 
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -184,6 +186,7 @@ class Settings(_Section):
             for s in (
                 t.api_key,
                 *t.api_keys.values(),
+                self.summary.api_key,
                 *url_secrets(u.url for u in self.notify.urls),
             )
             if s

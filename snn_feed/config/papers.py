@@ -142,6 +142,23 @@ class ScoreSettings(_Section):
         examples=[{"Kaushik Roy": 1.0, "Wolfgang Maass": 1.0}],
     )
 
+    learn: bool = Field(
+        default=False,
+        description="Learn from the log what this reader keeps: a TF-IDF text classifier "
+        "(scikit-learn, `pip install 'snn-feed[learn]'`) trained on each sync on the log's "
+        "entries (kept) and the papers found that it never kept, its verdict blended into the "
+        "1-5 score by `learn_weight`; `status --month` shows the terms that weigh most. Off, "
+        "or with too little to learn from, the score is the keywords' alone.",
+    )
+    learn_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="How much of the score the learned ranking makes, from 0 (none) to 1 "
+        "(all); the learned part is 1 + 4 x the classifier's probability that the reader "
+        "keeps the paper.",
+    )
+
     @field_validator("keywords")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:
@@ -192,7 +209,7 @@ class ScoreSettings(_Section):
     def weights(self) -> relevance.Weights:
         from snn_feed.pipeline.relevance import Weights
 
-        return Weights(**self.model_dump())
+        return Weights(**self.model_dump(exclude={"learn", "learn_weight"}))
 
 
 REQUEST_DEADLINE = (

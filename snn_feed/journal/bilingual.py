@@ -59,6 +59,10 @@ def render_bilingual(
     if says_something(entry.comment):
         blocks.append("注释：" + escape_inline(entry.comment or ""))
     linkable = urls_in(entry.abstract)
+    if entry.tldr:  # a quote, set apart from the abstract; each line a paragraph of it
+        lines = [f"**一句话：**{text_line(entry.tldr, linkable)}"]
+        lines += [f"**{label}：**{text_line(text, linkable)}" for label, text in entry.points]
+        blocks.append(f"{newline}>{newline}".join(f"> {line}" for line in lines))
     if zh := sentences(entry.abstract_zh):
         blocks.append(newline.join(text_line(line, linkable) for line in zh))
     if en := english_sentences(entry.abstract):

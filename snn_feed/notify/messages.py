@@ -43,6 +43,8 @@ class DigestPaper:
     venue: str | None = None
     """The venue tag ("NeurIPS 2025"), if any."""
     code_url: str | None = None
+    tldr: str | None = None
+    """Its one-sentence summary (`[summary]`), if made by the time the digest is sent."""
 
     @property
     def abs_url(self) -> str:
@@ -94,13 +96,22 @@ def ranked(papers: Sequence[DigestPaper]) -> list[DigestPaper]:
 
 
 def digest(
-    name: str, day: str, papers: Sequence[DigestPaper], *, limit: int, link: str | None
+    name: str,
+    day: str,
+    papers: Sequence[DigestPaper],
+    *,
+    limit: int,
+    link: str | None,
+    late: Sequence[DigestPaper] = (),
 ) -> Message:
-    """One sync's papers: the day, their number, then each paper best first, cut after
-    `limit` with "and N more" and the log's `link`."""
+    """One sync's papers: the day, their number, then each paper best first (with its
+    summary, if made), cut after `limit` with "and N more" and the log's `link`; then the
+    summaries made since of papers told of before (`late`), within the same limit."""
     shown = ranked(papers)[:limit]
     more = len(papers) - len(shown)
     count = f"{len(papers)} new paper{'s' * (len(papers) != 1)}"
+    if late and not papers:
+        count = f"summaries of {len(late)} earlier paper{'s' * (len(late) != 1)}"
     link = safe_url(link)
     title = f"{one_line(name)}: {count}, {day}"
     text = [f"{one_line(name)}, {day}: {count}", ""]
@@ -112,12 +123,14 @@ def digest(
         text += [f"[{p.score}] {one_line(p.title_zh or p.title)}"]
         text += [f"    {one_line(p.title)}"] if p.title_zh else []
         text += ["    " + " · ".join(f for f in facts if f)]
+        text += [f"    一句话：{one_line(p.tldr)}"] if p.tldr else []
         heading = md(p.title_zh or p.title)
         line = f"- **\\[{p.score}\\]** [{heading}]({p.abs_url})"
         line += f" · {md(p.title)}" if p.title_zh else ""
         line += f" · {md(p.venue)}" if p.venue else ""
         line += f" · [code]({code})" if code else ""
         mark.append(line)
+        mark += [f"  一句话：{md(p.tldr)}"] if p.tldr else []
         # The links' own text is their address: a mail's text part (Apprise makes it from
         # this HTML) keeps only the text.
         item = f'<li><b>[{p.score}]</b> <a href="{p.abs_url}">{_h(p.title_zh or p.title)}</a>'
@@ -125,8 +138,22 @@ def digest(
         links = [f"<code>{_h(p.venue)}</code>"] if p.venue else []
         links.append(f'<a href="{p.abs_url}">{p.abs_url.removeprefix("https://")}</a>')
         links += [f'code: <a href="{_h(code)}">{_h(code)}</a>'] if code else []
-        page.append(item + "<br>" + " · ".join(links) + "</li>")
+        told = f"<br>一句话：{_h(p.tldr)}" if p.tldr else ""
+        page.append(item + "<br>" + " · ".join(links) + told + "</li>")
     page.append("</ol>")
+    if late := ranked([p for p in late if p.tldr])[: max(0, limit - len(shown))]:
+        text += ["", "summaries of papers told of before:"]
+        mark += ["", "**summaries of papers told of before:**"]
+        page.append("<p><b>summaries of papers told of before:</b></p><ul>")
+        for p in late:
+            text += [
+                f"{one_line(p.title_zh or p.title)} ({p.abs_url})",
+                f"    一句话：{one_line(p.tldr or '')}",
+            ]
+            mark.append(f"- [{md(p.title_zh or p.title)}]({p.abs_url}): {md(p.tldr or '')}")
+            page.append(f'<li><a href="{p.abs_url}">{_h(p.title_zh or p.title)}</a>: '
+                        f"{_h(p.tldr or '')}</li>")  # fmt: skip
+        page.append("</ul>")
     if more:
         text += ["", f"and {more} more" + (f": {link}" if link else " in the log")]
         mark += ["", f"and {more} more" + (f": [the log]({link})" if link else " in the log")]

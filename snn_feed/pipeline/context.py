@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from time import monotonic
 from time import sleep as pause
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from snn_feed.config import RssSettings, Settings
@@ -42,6 +43,9 @@ from snn_feed.store.engine import command_lock
 from snn_feed.translation.chain import make_translator
 from snn_feed.translation.engines import Translator
 from snn_feed.translation.glossary import Glossary
+
+if TYPE_CHECKING:
+    from snn_feed.pipeline.summarizing import Summarizing
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +97,16 @@ class Seams:
         return self.clock().astimezone(self.zone)
 
     def selection(self) -> Selection:
-        return Selection(self.settings.feed, self.settings.score.weights())
+        """The topic's rules; with `[score] learn`, its ranker trained on its papers now."""
+        score = self.settings.score
+        ranker = None
+        if score.learn:
+            from snn_feed.pipeline.learning import ranker_for
+
+            ranker = ranker_for(self.store)
+            if ranker is None:
+                log.info("[score] learn: too few papers to learn from yet; the keywords score")
+        return Selection(self.settings.feed, score.weights(), ranker, score.learn_weight)
 
     def lane(self, presence: Presence) -> Lane:
         """This topic as the fetch stage sees it, its log holding `presence`."""
@@ -113,6 +126,15 @@ class Seams:
         titles = any(titles_wanted(t, each.layout().style) for each in self.topics or [self])
         return Translating(self.store, self.translator, Glossary(t.glossary, t.corrections),
                            t.concurrency, self.should_stop, titles=titles)  # fmt: skip
+
+    def summarizing(self) -> Summarizing:
+        """The summary stage (`[summary]`), on the translations' glossary."""
+        from snn_feed.pipeline.summarizing import Summarizing
+
+        t = self.settings.translate
+        return Summarizing(self.store, self.settings.summary, Glossary(t.glossary, t.corrections),
+                           self.clock, lambda: self.today().date().isoformat(),
+                           self.should_stop)  # fmt: skip
 
     def guard(self) -> LogGuard:
         return LogGuard(self.store, self.git, self.log_path)

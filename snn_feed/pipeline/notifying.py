@@ -96,8 +96,9 @@ def record(
         digest_to = [target_key(t.url) for t in notify.urls if t.wants_digest_of(topic)]
         topical = store.for_topic(topic)
         untold = topical.notices.untold(written_counts=not settings.git.commit)
-        if untold:
-            topical.notices.digest(untold, day, digest_to, now)
+        late = topical.notices.late_summaries() if settings.summary.enabled else []
+        if untold or late:
+            topical.notices.digest(untold, day, digest_to, now, late)
 
 
 def send_owed(
@@ -188,16 +189,23 @@ def _message(
     topic = owed.topic or store.topic
     if titles and titles.get(topic):  # several topics: each digest is named after its topic
         name = titles[topic]
-    papers = []
-    for p in store.for_topic(topic).papers.get_many(owed.papers or []):
+    topical = store.for_topic(topic)
+    ids = [*(owed.papers or []), *(owed.late or [])]
+    summaries = topical.summaries.of(ids)
+    told: dict[str, messages.DigestPaper] = {}
+    for p in topical.papers.get_many(ids):
         venue = venue_of(p.comment, p.journal_ref)
-        papers.append(messages.DigestPaper(
+        summary = summaries.get(p.arxiv_id)
+        told[p.arxiv_id] = messages.DigestPaper(
             p.arxiv_id, p.score, p.title, p.title_zh or None,
-            venue.label() if venue else None, p.code_url,
-        ))  # fmt: skip
+            venue.label() if venue else None, p.code_url, summary.tldr if summary else None,
+        )  # fmt: skip
     notify = settings.notify
-    return messages.digest(name, owed.day or "", papers, limit=notify.max_papers,
-                           link=notify.link)  # fmt: skip
+    return messages.digest(
+        name, owed.day or "", [told[i] for i in owed.papers or [] if i in told],
+        limit=notify.max_papers, link=notify.link,
+        late=[told[i] for i in owed.late or [] if i in told],
+    )  # fmt: skip
 
 
 def after_run(

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from snn_feed.config import FeedSettings
 from snn_feed.pipeline import relevance
 from snn_feed.records import Paper
+
+if TYPE_CHECKING:
+    from snn_feed.pipeline.learning import Ranker
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +26,33 @@ class Scored(NamedTuple):
 
 
 class Selection:
-    """The `[feed]` and `[score]` rules applied to one paper at a time."""
+    """The `[feed]` and `[score]` rules applied to one paper at a time; with a `ranker`
+    (`[score] learn`), its verdict blended into each score by `learn_weight`."""
 
-    def __init__(self, feed: FeedSettings, weights: relevance.Weights) -> None:
+    def __init__(
+        self,
+        feed: FeedSettings,
+        weights: relevance.Weights,
+        ranker: Ranker | None = None,
+        learn_weight: float = 0.5,
+    ) -> None:
         self.feed = feed
         self.weights = weights
+        self.ranker, self.learn_weight = ranker, learn_weight
+
+    def _score(self, paper: Paper) -> int:
+        score = relevance.score(paper, self.feed.keywords, self.feed.exclude, self.weights)
+        if score == 0 or self.ranker is None:  # off-topic stays off-topic, whatever was learned
+            return score
+        from snn_feed.pipeline.learning import blend, text_of
+
+        kept = self.ranker.probability(text_of(paper.title, paper.abstract))
+        return blend(score, kept, self.learn_weight)
 
     def scored(self, paper: Paper) -> Scored | None:
         """The paper with its score and code URL, or None when it is off-topic."""
         feed = self.feed
-        score = relevance.score(paper, feed.keywords, feed.exclude, self.weights)
+        score = self._score(paper)
         if score == 0:
             log.debug("off-topic, skipped: %s %s", paper.arxiv_id, paper.title)
             return None
@@ -43,8 +63,7 @@ class Selection:
     def rescored(self, paper: Paper) -> Scored:
         """A replacement, scored but not filtered: an on-topic paper stays stored whatever its
         new version says."""
-        score = relevance.score(paper, self.feed.keywords, self.feed.exclude, self.weights)
-        return Scored(paper, score, relevance.code_url(paper.abstract))
+        return Scored(paper, self._score(paper), relevance.code_url(paper.abstract))
 
     def on_topic(self, papers: Iterable[Paper]) -> Iterator[Scored]:
         for paper in papers:

@@ -158,6 +158,9 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         summary.messages += translated.failures
         unusable = translated.unusable
         seams.safe_point()
+        if settings.summary.enabled:  # before writing, so that a summary in time is shown
+            summary.summarised = seams.summarizing().run().made
+            seams.safe_point()
         linking.find_code_links(store, settings.links, seams.safe_point)
         for t in topics:
             with _own(t, problems, several=len(topics) > 1):

@@ -18,7 +18,7 @@ from snn_feed.pipeline.guard import LogGuard
 from snn_feed.pipeline.reconcile import log_texts, presence_in
 from snn_feed.pipeline.venues import venue_of
 from snn_feed.records import LogEntry
-from snn_feed.store import PaperState, Store, StoredPaper
+from snn_feed.store import PaperState, Store, StoredPaper, Summary
 
 
 def entry_order(row: StoredPaper) -> tuple[int, str]:
@@ -45,7 +45,7 @@ class Layout:
     """The watched authors' names (`[score.authors]`), marked where they appear."""
 
 
-def entry(row: StoredPaper, layout: Layout = Layout()) -> LogEntry:
+def entry(row: StoredPaper, layout: Layout = Layout(), summary: Summary | None = None) -> LogEntry:
     venue = venue_of(row.comment, row.journal_ref)
     return LogEntry(
         arxiv_id=row.arxiv_id,
@@ -61,6 +61,8 @@ def entry(row: StoredPaper, layout: Layout = Layout()) -> LogEntry:
         comment=row.comment,
         venue=venue.label() if venue else None,
         watched=frozenset(watched_authors(row.authors, layout.watch)),
+        tldr=summary.tldr if summary else "",
+        points=summary.points if summary else (),
     )
 
 
@@ -95,11 +97,14 @@ def write(
     # A new month's heading as the log writes its months (the archives count: they hold the
     # older months, where a log's style shows).
     padded = pads_months(texts)
+    # Summaries made in time show in the entry (the bilingual style); one made later never
+    # changes it: the log is append-only.
+    summaries = store.summaries.of([r.arxiv_id for r in todo])
     updated = text
     for (year, month), group in sorted(months.items(), reverse=True):
         entries = [
-            render_entry(entry(r, layout), nl, layout.style, checkbox=layout.checkbox,
-                         max_authors=layout.max_authors)
+            render_entry(entry(r, layout, summaries.get(r.arxiv_id)), nl, layout.style,
+                         checkbox=layout.checkbox, max_authors=layout.max_authors)
             for r in group
         ]  # fmt: skip
         updated = logfile.insert_entries(

@@ -27,7 +27,7 @@ from snn_feed.pipeline.venues import venue_of
 
 if TYPE_CHECKING:
     from snn_feed.config import Settings
-    from snn_feed.store import Store, StoredPaper
+    from snn_feed.store import Store, StoredPaper, Summary
 
 # Characters XML 1.0 cannot hold at all, escaped or not (lxml refuses them): C0 controls
 # other than tab and newlines, lone surrogates, U+FFFE and U+FFFF.
@@ -59,10 +59,19 @@ class FeedItem:
     log): what "latest" means in the feed."""
     venue: str | None = None
     """Where it was accepted or published, as its tag reads ("NeurIPS 2025 (oral)")."""
+    summary: Summary | None = None
+    """Its summary (`[summary]`), leading the content; made later than the entry, it makes
+    the entry updated then."""
 
     @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def revised(self) -> datetime:
+        """The entry's `updated`: its latest version, or its summary when that came later."""
+        made = self.summary.made_at if self.summary else None
+        return max(self.updated, made) if made else self.updated
 
 
 @dataclass(frozen=True)
@@ -93,7 +102,7 @@ def render_atom(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
     if info.link:
         fg.link(href=info.link, rel="alternate", type="text/html")
     fg.generator("snn-feed", version=__version__)
-    fg.updated(max((max(i.logged_at, i.updated) for i in items), default=_EMPTY_FEED_UPDATED))
+    fg.updated(max((max(i.logged_at, i.revised) for i in items), default=_EMPTY_FEED_UPDATED))
     for item in items:
         entry = fg.add_entry(order="append")
         entry.id(item.abs_url)
@@ -104,9 +113,9 @@ def render_atom(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
         names = [_text(a).strip() for a in item.authors]
         entry.author([{"name": name} for name in names if name])
         entry.published(item.published)
-        entry.updated(item.updated)
-        if item.abstract_zh:
-            entry.content(_text(item.abstract_zh), type="text")
+        entry.updated(item.revised)
+        if content := _content(item):
+            entry.content(content, type="text")
         # Readers show the summary more often than categories: the tag leads it too.
         venue = _text(item.venue) if item.venue else None
         summary = f"[{venue}] {_text(item.abstract)}" if venue else _text(item.abstract)
@@ -118,7 +127,19 @@ def render_atom(items: Sequence[FeedItem], info: FeedInfo) -> bytes:
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True))
 
 
-def item_of(row: StoredPaper) -> FeedItem:
+def _content(item: FeedItem) -> str:
+    """The summary's lines, then the Chinese abstract."""
+    parts = []
+    if item.summary:
+        lines = [f"一句话：{item.summary.tldr}"]
+        lines += [f"{label}：{text}" for label, text in item.summary.points]
+        parts.append("\n".join(lines))
+    if item.abstract_zh:
+        parts.append(item.abstract_zh)
+    return _text("\n\n".join(parts))
+
+
+def item_of(row: StoredPaper, summary: Summary | None = None) -> FeedItem:
     """A stored paper as a feed item."""
     return FeedItem(
         arxiv_id=row.arxiv_id,
@@ -131,6 +152,7 @@ def item_of(row: StoredPaper) -> FeedItem:
         updated=row.updated,
         logged_at=row.written_at or row.published,
         venue=venue.label() if (venue := venue_of(row.comment, row.journal_ref)) else None,
+        summary=summary,
     )
 
 
@@ -155,7 +177,8 @@ def write_feed(store: Store, path: Path | None, info: FeedInfo, *, limit: int) -
     a feed written alongside a sync is never torn, only possibly one sync old.
     """
     rows = store.reports.logged(limit)
-    data = render_atom([item_of(row) for row in rows], info)
+    summaries = store.summaries.of([row.arxiv_id for row in rows])
+    data = render_atom([item_of(row, summaries.get(row.arxiv_id)) for row in rows], info)
     if path is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()

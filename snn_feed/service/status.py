@@ -44,6 +44,9 @@ class Report:
     topics: list[dict[str, Any]] = field(default_factory=list)
     """With `[[topics]]`: each topic's name, log, papers and log style, then the topics the
     database has papers for that the config no longer names (`configured` false)."""
+    summary: dict[str, Any] = field(default_factory=dict)
+    """With `[summary]` on: papers summarised, waiting and given up, and the tokens spent
+    today (in the log's time zone) against the day's budget."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +87,11 @@ class Report:
             owed = self.notify["owed"]
             out.append(f"notify: {services}; {owed} message{'s' * (owed != 1)} owed")
         out += [f"alert sent, not cleared yet: {c}" for c in self.notify.get("alerts", [])]
+        if m := self.summary:
+            out.append(
+                f"summaries: {m['summarised']} made, {m['waiting']} waiting, {m['refused']} "
+                f"given up; tokens today {m['tokens_today']:,} of {m['budget']:,} ({m['day']})"
+            )
         for t in self.topics:
             if not t["configured"]:
                 out.append(f"topic {t['name']}: not in the config any more; its "
@@ -125,6 +133,9 @@ class MonthScores:
     """Venue (its name, "(workshop)" added for one of its workshops) -> the scores of the
     month's papers accepted or published there, highest first; the venues with most papers
     first. Whether the venues a reader cares about rank high is what a bonus is set by."""
+    learned: dict[str, Any] | None = None
+    """With `[score] learn`: what the ranking learned from (papers kept, not kept) and the
+    terms that weigh most for keeping a paper and against; `None` with learning off."""
 
     @property
     def below_min_score(self) -> int:
@@ -140,6 +151,7 @@ class MonthScores:
             "logged": self.logged,
             "imported": self.imported,
             "venues": self.venues,
+            "learned": self.learned,
         }
 
     def lines(self) -> list[str]:
@@ -165,6 +177,17 @@ class MonthScores:
                 # Counts per score, not each score: a busy venue has dozens of papers a month.
                 shown = " ".join(f"[{s}]x{scores.count(s)}" for s in sorted(set(scores))[::-1])
                 out.append(f"  {venue:<{width}} {len(scores):>4}  {shown}")
+        if (learned := self.learned) is not None:
+            if not learned.get("for"):
+                out.append(f"learned ranking: too few papers to learn from yet ({learned['kept']} "
+                           f"kept, {learned['other']} not kept; at least {learned['least']} of "
+                           "each); the keywords score alone")  # fmt: skip
+            else:
+                out.append(f"learned ranking, from {learned['kept']} papers the log keeps and "
+                           f"{learned['other']} it does not (weight "
+                           f"{learned['weight']:g}):")  # fmt: skip
+                out.append(f"  for keeping: {', '.join(learned['for'])}")
+                out.append(f"  against: {', '.join(learned['against']) or '-'}")
         return out
 
 
@@ -196,7 +219,23 @@ def month_scores(store: Store, settings: Settings, month: str) -> MonthScores:
         logged=logged,
         imported=imported,
         venues=_venue_scores(store.reports.scored_notes(start, end)),
+        learned=_learned(store, settings) if settings.score.learn else None,
     )
+
+
+def _learned(store: Store, settings: Settings) -> dict[str, Any]:
+    """The ranking as the next sync learns it: trained on the topic's papers now."""
+    from snn_feed.pipeline import learning
+
+    examples = store.reports.training_set()
+    kept = sum(e[3] for e in examples)
+    out: dict[str, Any] = {
+        "kept": kept, "other": len(examples) - kept, "least": learning.MIN_EXAMPLES,
+        "weight": settings.score.learn_weight,
+    }  # fmt: skip
+    if (ranker := learning.ranker_for(store)) is not None:
+        out["for"], out["against"] = ranker.top_terms()
+    return out
 
 
 def _venue_scores(notes: Sequence[tuple[str | None, str | None, int]]) -> dict[str, list[int]]:
@@ -298,7 +337,26 @@ def report(
         log_style=_log_style(store, settings) if not settings.several else {},
         notify=_notify(store, settings),
         topics=_topics(store, settings) if settings.several else [],
+        summary=_summary(store, settings, now) if settings.summary.enabled else {},
     )
+
+
+def _summary(store: Store, settings: Settings, now: datetime) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from snn_feed.pipeline.summarizing import waiting
+    from snn_feed.translation.glossary import Glossary
+
+    t = settings.translate
+    day = now.astimezone(ZoneInfo(settings.log.timezone)).date().isoformat()
+    version = Glossary(t.glossary, t.corrections).version
+    return {
+        **store.summaries.counts(settings.summary.attempts),
+        "waiting": len(waiting(store, settings.summary, version, now)),
+        "day": day,
+        "tokens_today": store.summaries.spent(day),
+        "budget": settings.summary.max_tokens_per_day,
+    }
 
 
 def _titled(topic: dict[str, Any]) -> str:

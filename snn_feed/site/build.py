@@ -60,7 +60,7 @@ def static_files() -> dict[str, bytes]:
 def build_site(store: Store, folder: Path, title: str) -> BuildReport:
     """Render the site of everything in the log and write what changed to `folder`."""
     papers, entries = store.reports.everything_logged()
-    months = months_of(papers, entries)
+    months = months_of(papers, entries, store.summaries.of([p.arxiv_id for p in papers]))
     static = static_files()
     files = render_site(months, title, {name: version(data) for name, data in static.items()})
     files.update({f"static/{name}": data for name, data in static.items()})

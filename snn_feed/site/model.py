@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from snn_feed.ids import ID
 from snn_feed.pipeline.venues import venue_of
-from snn_feed.store.records import ImportedEntry, StoredPaper
+from snn_feed.store.records import ImportedEntry, StoredPaper, Summary
 
 UNDATED = "undated"
 """The month key of imported entries whose section names no month."""
@@ -48,12 +48,16 @@ class SitePaper:
     """Only an http(s) URL; anything else was dropped."""
     abstract_zh: str | None
     abstract: str | None
+    tldr: str | None = None
+    """The one-sentence summary (`[summary]`), whenever it was made."""
+    points: tuple[tuple[str, str], ...] = ()
+    """The summary's labelled lines (motivation, method, result)."""
 
     @property
     def search_text(self) -> str:
         """Everything the search matches a query against, normalised."""
         parts = [self.title, self.title_zh or "", " ".join(self.authors), self.venue or "",
-                 self.abstract_zh or "", self.abstract or ""]  # fmt: skip
+                 self.tldr or "", self.abstract_zh or "", self.abstract or ""]  # fmt: skip
         return normalise(" ".join(parts))
 
 
@@ -97,7 +101,9 @@ def _anchor(arxiv_id: str) -> str:
     return "p-" + re.sub(r"[^A-Za-z0-9.-]", "-", arxiv_id)
 
 
-def paper_of(row: StoredPaper, section: str | None = None) -> SitePaper:
+def paper_of(
+    row: StoredPaper, section: str | None = None, summary: Summary | None = None
+) -> SitePaper:
     """A logged paper, under the month it was written under (or, found in the log already,
     the section it was imported from, else its submission month)."""
     venue = venue_of(row.comment, row.journal_ref)
@@ -109,6 +115,7 @@ def paper_of(row: StoredPaper, section: str | None = None) -> SitePaper:
         score=row.score if 1 <= row.score <= 5 else None, authors=tuple(row.authors),
         venue=venue.label() if venue else None, abs_url=f"https://arxiv.org/abs/{row.arxiv_id}",
         code_url=web_url(row.code_url), abstract_zh=row.abstract_zh, abstract=row.abstract,
+        tldr=summary.tldr if summary else None, points=summary.points if summary else (),
     )  # fmt: skip
 
 
@@ -126,13 +133,19 @@ def entry_of(entry: ImportedEntry) -> SitePaper:
     )  # fmt: skip
 
 
-def months_of(papers: Sequence[StoredPaper], entries: Sequence[ImportedEntry]) -> list[Month]:
+def months_of(
+    papers: Sequence[StoredPaper],
+    entries: Sequence[ImportedEntry],
+    summaries: Mapping[str, Summary] | None = None,
+) -> list[Month]:
     """Every logged paper once (an imported entry only when no stored paper is the same one),
     grouped by month, newest month first (undated entries last). Within a month, as the log
     orders it: higher score first, then arXiv id; imported entries in the log's order."""
     sections = {e.arxiv_id: e.section for e in entries if e.arxiv_id}
     by_id = sorted(papers, key=lambda row: row.arxiv_id)
-    shown = [paper_of(row, sections.get(row.arxiv_id)) for row in by_id]
+    summaries = summaries or {}
+    shown = [paper_of(row, sections.get(row.arxiv_id), summaries.get(row.arxiv_id))
+             for row in by_id]  # fmt: skip
     stored_ids = {row.arxiv_id for row in papers}
     anchors = {p.anchor for p in shown}
     for entry in entries:

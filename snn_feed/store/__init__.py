@@ -36,14 +36,16 @@ from snn_feed.store.records import (
     Placement,
     Run,
     StoredPaper,
+    Summary,
 )
 from snn_feed.store.reports import PaperReports
 from snn_feed.store.runs import Runs
+from snn_feed.store.summaries import Summaries
 from snn_feed.store.topics import Topics
 
 __all__ = [
     "DEFAULT_TOPIC", "Delivery", "FeedCheck", "ImportedEntry", "PaperState", "PendingChange",
-    "Placement", "Run", "Store", "StoredPaper", "make_engine", "open_store",
+    "Placement", "Run", "Store", "StoredPaper", "Summary", "make_engine", "open_store",
 ]  # fmt: skip
 
 
@@ -106,6 +108,7 @@ class Store:
         self.pending = PendingChanges(engine, sessions)
         self.log_styles = LogStyles(engine, sessions)
         self.notices = Notices(engine, sessions, topic)
+        self.summaries = Summaries(engine, sessions)
 
     def for_topic(self, topic: str) -> Store:
         """The same database, seen as the topic `topic` has it."""

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from snn_feed.sanitize import storable
 from snn_feed.store.base import Repository
 from snn_feed.store.records import Delivery, PaperState
-from snn_feed.store.tables import AlertRow, DeliveryRow, NoticeRow, TopicPaperRow
+from snn_feed.store.tables import AlertRow, DeliveryRow, NoticeRow, SummaryRow, TopicPaperRow
 
 
 class Notices(Repository):
@@ -38,15 +38,52 @@ class Notices(Repository):
                 )
             )
 
+    def late_summaries(self) -> list[str]:
+        """Papers of this topic told of by a digest before their summary was made, whose
+        summary no digest has told of yet."""
+        told = aliased(NoticeRow)
+        made_since = (
+            select(SummaryRow.arxiv_id)
+            .where(SummaryRow.arxiv_id == TopicPaperRow.arxiv_id, SummaryRow.tldr.is_not(None),
+                   SummaryRow.made_at > told.created_at)
+            .exists()
+        )  # fmt: skip
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(TopicPaperRow.arxiv_id)
+                    .join(told, told.id == TopicPaperRow.notice_id)
+                    .where(
+                        TopicPaperRow.topic == self.topic,
+                        TopicPaperRow.summary_notice_id.is_(None),
+                        made_since,
+                    )
+                    .order_by(TopicPaperRow.arxiv_id)
+                )
+            )
+
     def digest(
-        self, ids: Sequence[str], day: str, targets: Sequence[str], at: datetime
+        self,
+        ids: Sequence[str],
+        day: str,
+        targets: Sequence[str],
+        at: datetime,
+        late: Sequence[str] = (),
     ) -> int | None:
-        """One digest of this topic's `ids` owed to each of `targets`; the papers are marked
-        as told of (with no target, as never to be: 0). Returns the notice, or None."""
+        """One digest of this topic's `ids` (and of the summaries of `late`, papers told of
+        before) owed to each of `targets`; the papers and summaries are marked as told of
+        (with no target, as never to be: 0). Returns the notice, or None."""
         with self.session() as s, s.begin():
             notice = (
                 self._notice(
-                    s, targets, at, kind="digest", day=day, papers=list(ids), topic=self.topic
+                    s,
+                    targets,
+                    at,
+                    kind="digest",
+                    day=day,
+                    papers=list(ids),
+                    topic=self.topic,
+                    late=list(late) or None,
                 )
                 if targets
                 else 0
@@ -57,6 +94,14 @@ class Notices(Repository):
                        TopicPaperRow.notice_id.is_(None))
                 .values(notice_id=notice)
             )  # fmt: skip
+            if late:
+                s.execute(
+                    update(TopicPaperRow)
+                    .where(TopicPaperRow.topic == self.topic,
+                           TopicPaperRow.arxiv_id.in_(list(late)),
+                           TopicPaperRow.summary_notice_id.is_(None))
+                    .values(summary_notice_id=notice)
+                )  # fmt: skip
         return notice or None
 
     def open_alerts(self) -> dict[str, str]:
@@ -103,6 +148,7 @@ class Notices(Repository):
                 n.created_at,
                 d.attempts,
                 n.topic,
+                n.late,
             )
             for d, n in rows
         ]

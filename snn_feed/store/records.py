@@ -68,6 +68,16 @@ class StoredPaper:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """A paper's summary (`[summary]`): one sentence, and with `details` labelled lines."""
+
+    tldr: str
+    points: tuple[tuple[str, str], ...] = ()
+    """(label, text): 动机 (motivation), 方法 (method), 结果 (result), those the model gave."""
+    made_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Run:
     """One recorded run of a command (sync, backfill...)."""
 
@@ -143,3 +153,5 @@ class Delivery:
     attempts: int
     topic: str | None = None
     """A digest's topic."""
+    late: list[str] | None = None
+    """A digest's papers told of before, whose summaries came after their digest."""

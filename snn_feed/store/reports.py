@@ -67,6 +67,36 @@ class PaperReports(Repository):
             )
             return rows, [record(ImportedEntry, e) for e in entries]
 
+    def training_set(self) -> list[tuple[str, str, str, bool]]:
+        """(arXiv id, title, abstract, kept) of the papers the learned ranking learns from:
+        the topic's papers in its log (kept), except those a backfill put in a month the
+        hand-made log covers but did not list (not kept, as are those below `min_score`),
+        and the papers only other topics have (not kept)."""
+        with self.session() as s:
+            sections = s.scalars(select(LogEntryRow.section).where(
+                LogEntryRow.topic == self.topic).distinct())  # fmt: skip
+            by_hand = {m for section in sections if (m := _month_of(section))}
+            rows = s.execute(
+                select(PaperRow.arxiv_id, PaperRow.title, PaperRow.abstract,
+                       PaperRow.published, TopicPaperRow.state, TopicPaperRow.origin)
+                .join(TopicPaperRow, TopicPaperRow.arxiv_id == PaperRow.arxiv_id)
+                .where(TopicPaperRow.topic == self.topic)
+            ).all()  # fmt: skip
+            mine = select(TopicPaperRow.arxiv_id).where(TopicPaperRow.topic == self.topic)
+            others = s.execute(
+                select(PaperRow.arxiv_id, PaperRow.title, PaperRow.abstract)
+                .where(PaperRow.arxiv_id.not_in(mine))
+            ).all()  # fmt: skip
+        out = []
+        for arxiv_id, title, abstract, published, state, origin in rows:
+            if state in PLACED:
+                unlisted = origin == "backfill" and f"{published:%Y-%m}" in by_hand
+                out.append((arxiv_id, title, abstract, not unlisted))
+            elif state == PaperState.SKIPPED:
+                out.append((arxiv_id, title, abstract, False))
+        out += [(arxiv_id, title, abstract, False) for arxiv_id, title, abstract in others]
+        return out
+
     def stored_count(self) -> int:
         """Papers stored, each once whatever its topics."""
         with self.session() as s:
@@ -133,3 +163,11 @@ class PaperReports(Repository):
                 .limit(1)
             )
             return int(count), oldest, error
+
+
+def _month_of(section: str) -> str | None:
+    """`2020-09` of a hand-made log's section heading (`2020.9`, `2020.7~8`, `2019.11.28`)."""
+    import re
+
+    match = re.search(r"(\d{4})\.(\d{1,2})", section)
+    return f"{match[1]}-{int(match[2]):02d}" if match else None

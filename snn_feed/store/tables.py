@@ -70,6 +70,9 @@ class TopicPaperRow(Base):
     notice_id: Mapped[int | None] = mapped_column(Integer, index=True)
     """The digest that told of it (`[notify]`); 0: logged before notifications, or when no
     service wanted a digest; None: not told of yet."""
+    summary_notice_id: Mapped[int | None] = mapped_column(Integer)
+    """The digest that told of its summary, made after the paper's own digest (0: when no
+    service wanted one); None: not told of, or made in time for the paper's digest."""
 
 
 class TopicWindowRow(Base):
@@ -116,6 +119,36 @@ class TranslationRow(Base):
     text: Mapped[str] = mapped_column(Text)
     """The engine's answer, before the glossary's normalisation."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SummaryRow(Base):
+    """A paper's summary (`[summary]`) under one key: the abstract, model, prompt version and
+    glossary version it was made from, so the same summary is never paid for twice. Without
+    `tldr`, the answers so far were refused (`attempts`, `last_error`)."""
+
+    __tablename__ = "summaries"
+
+    arxiv_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tldr: Mapped[str | None] = mapped_column(Text)
+    points: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    """With `[summary] details`: [label, text] pairs (motivation, method, result)."""
+    model: Mapped[str] = mapped_column(Text)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SummaryUsageRow(Base):
+    """Tokens spent on summaries in one day of the log's time zone (`max_tokens_per_day`)."""
+
+    __tablename__ = "summary_usage"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class EngineCooldown(Base):
@@ -239,6 +272,8 @@ class NoticeRow(Base):
     """A digest's papers (arXiv ids)."""
     topic: Mapped[str | None] = mapped_column(String(64))
     """A digest's topic."""
+    late: Mapped[list[str] | None] = mapped_column(JSON)
+    """A digest's papers told of before, whose summaries came after their digest."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

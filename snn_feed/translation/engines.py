@@ -281,10 +281,13 @@ class Engine:
     def _with_retries(self, piece: str) -> str:
         return self._retrying(lambda: self._attempt(piece))
 
-    def _retrying(self, attempt: Callable[[], T]) -> T:
+    def _retrying(
+        self, attempt: Callable[[], T], retry_if: Callable[[BaseException], bool] | None = None
+    ) -> T:
         policy = RetryPolicy(
             self.name, retries=self.settings.retries, first_backoff=1.0, backoff_cap=10.0,
-            sleep=self._sleep, retry_on=(TranslationError,), retry_if=_worth_retrying,
+            sleep=self._sleep, retry_on=(TranslationError,),
+            retry_if=retry_if or worth_retrying,
             exhausted=lambda err, n: TranslationError(
                 f"{err} ({gave_up(n)})", engine=self.name, status=getattr(err, "status", None)
             ),
@@ -348,7 +351,7 @@ def unreachable_host(url: str, err: BaseException) -> str:
     return f"cannot connect to {host} ({cause})"
 
 
-def _worth_retrying(err: BaseException) -> bool:
+def worth_retrying(err: BaseException) -> bool:
     """A wrong key or a spent quota stays so: 400, 401, 403 and 456 are not tried again."""
     return getattr(err, "status", None) not in (400, 401, 403, 456)
 
