@@ -313,3 +313,27 @@ def test_a_database_from_before_0012_keeps_its_papers_without_chinese_titles(
         assert row is not None and (row.title, row.title_zh) == ("T", None)
     finally:
         engine.dispose()
+
+
+def test_summaries_are_kept_per_key_and_tokens_per_day(store: Store) -> None:
+    from snn_feed.store import Summary
+
+    store.papers.add([(paper("2611.00001"), 4, None), (paper("2611.00002"), 4, None)])
+    assert [c[0] for c in store.summaries.candidates(NOW)] == ["2611.00002", "2611.00001"]
+    old = Summary("本文提出旧的方法。", (("方法", "旧。"),))
+    store.summaries.save("2611.00001", "k1", old, "m", 900, NOW)
+    store.summaries.save("2611.00001", "k2", Summary("本文提出新的方法。"), "m", 800,
+                         NOW + timedelta(hours=1))  # fmt: skip
+    store.summaries.refuse("2611.00002", "k1", "bad answer", "m", 700, NOW)
+    store.summaries.refuse("2611.00002", "k1", "bad answer", "m", 700, NOW)
+    made = store.summaries.of(["2611.00001", "2611.00002"])
+    assert list(made) == ["2611.00001"] and made["2611.00001"].tldr == "本文提出新的方法。"
+    keys = {"2611.00001": "k1", "2611.00002": "k1"}
+    assert store.summaries.settled(keys, attempts=3) == {"2611.00001"}
+    assert store.summaries.settled(keys, attempts=2) == {"2611.00001", "2611.00002"}
+    assert store.summaries.counts(attempts=2) == {"summarised": 1, "refused": 1}
+    for tokens in (1000, 500):
+        store.summaries.spend("2026-11-28", tokens)
+    store.summaries.spend("2026-11-29", 300)
+    assert store.summaries.spent("2026-11-28") == 1500 and store.summaries.spent("x") == 0
+    assert store.summaries.per_request() == 600

@@ -47,8 +47,8 @@ class SummarySettings(_Section):
         default=14,
         ge=0,
         le=3650,
-        description="Papers first seen this many days back or less are summarised: turning "
-        "summaries on does not send the whole history to the model.",
+        description="Papers first submitted this many days back or less are summarised: "
+        "turning summaries on, or a backfill, does not send the log's history to the model.",
     )
     attempts: int = Field(
         default=3,

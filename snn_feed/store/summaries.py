@@ -31,14 +31,15 @@ class Summaries(Repository):
         return found
 
     def candidates(self, since: datetime) -> list[tuple[str, str, str]]:
-        """(arXiv id, title, abstract) of the papers first seen at `since` or later that some
-        topic keeps (not below its `min_score`), newest first."""
+        """(arXiv id, title, abstract) of the papers first submitted at `since` or later that
+        some topic keeps (not below its `min_score`), newest first. By submission, not by when
+        they were found: a backfill of past years brings no summaries to make."""
         kept = select(TopicPaperRow.arxiv_id).where(TopicPaperRow.state != PaperState.SKIPPED)
         with self.session() as s:
             rows = s.execute(
                 select(PaperRow.arxiv_id, PaperRow.title, PaperRow.abstract)
-                .where(PaperRow.first_seen >= since, PaperRow.arxiv_id.in_(kept))
-                .order_by(PaperRow.first_seen.desc(), PaperRow.arxiv_id.desc())
+                .where(PaperRow.published >= since, PaperRow.arxiv_id.in_(kept))
+                .order_by(PaperRow.published.desc(), PaperRow.arxiv_id.desc())
             )
             return [(r[0], r[1], r[2]) for r in rows]
 
