@@ -389,9 +389,11 @@ def import_(settings: Settings, log_file: str | None, no_resolve: bool) -> None:
     from pathlib import Path
 
     from snn_feed.pipeline.importer import import_file
+    from snn_feed.progress import reporter
 
     path = Path(log_file) if log_file else settings.log_path
-    report = import_file(settings, path, resolve=not no_resolve)
+    with reporter("import", "titles looked up", "found") as progress:
+        report = import_file(settings, path, resolve=not no_resolve, progress=progress)
     for line in report.lines():
         click.echo(line)
     for error in report.errors:  # also where scripts and cron look for failures

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.fakes import Reply, _json, _Server
+from fakes import Reply, _json, _Server
 
 TOKENS_PER_REQUEST = 1000
 """What the fake reports each request to cost (`usage.total_tokens`)."""

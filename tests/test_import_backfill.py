@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import forks
 import pytest
@@ -24,6 +26,7 @@ from fakes import FakeArxiv, FakeEntry, FakeTranslator, Reply, atom_feed, fake_z
 
 from snn_feed.ids import OWN_LINK, linked_id
 from snn_feed.journal.logparse import parse_log
+from snn_feed.pipeline.importer import title_query
 
 # The clock tests (pytest.mark.clock) are run again at hard instants by CI. Not marked: the
 # backfill-after-import and killed-backfill tests, the slowest of the suite, whose windows are
@@ -122,13 +125,47 @@ def test_import_records_entries_resolves_titles_and_lists_the_rest(
             assert f"unresolved: line {entry.line}: {entry.title}" in out
     for stray in SEED_STRAYS:
         assert f"not an entry, left as is: line {stray.line}:" in out
-    queries = [r["params"]["search_query"] for r in fake_arxiv.requests]
-    assert len(queries) == titled and all(q.startswith('ti:"') for q in queries)
+    # Many titles to a request, each title in one, and the requests within arXiv's length.
+    queries = list(dict.fromkeys(r["params"]["search_query"] for r in fake_arxiv.requests))
+    phrases = [p for q in queries for p in q.split(" OR ")]  # (a query may take pages)
+    titles = [e for e in SEED_ENTRIES if not e.arxiv_id]
+    assert sorted(phrases) == sorted(title_query(e.title) for e in titles)
+    assert len(queries) == math.ceil(sum(len(quote_plus(p + " OR ")) for p in phrases) / 6000)
+    assert f"import: titles done ({titled}/{titled} titles looked up" in result.stderr
 
     again = run_cli("import", "--config", str(config))
     assert again.returncode == 0
     assert f"(0 new, {len(SEED_ENTRIES)} already known)" in again.stdout
-    assert len(fake_arxiv.requests) == len(queries) + len(NOT_ON_ARXIV)  # only the unresolved
+    asked = list(dict.fromkeys(r["params"]["search_query"] for r in fake_arxiv.requests))
+    asked = asked[len(queries) :]
+    assert asked == [" OR ".join(title_query(t) for t in sorted(  # only the unresolved
+        NOT_ON_ARXIV, key=lambda t: next(e.line for e in titles if e.title == t)))]  # fmt: skip
+
+
+def test_titles_looked_up_many_to_a_request_find_what_one_by_one_found(
+    fake_arxiv: FakeArxiv, corpus: list[FakeEntry]
+) -> None:
+    from snn_feed.config import ArxivSettings
+    from snn_feed.pipeline.importer import RESULTS_PER_TITLE, _best, resolve_titles
+    from snn_feed.sources.api import PoliteClient, search_titles
+
+    client = PoliteClient(ArxivSettings(api_url=fake_arxiv.url, delay_seconds=0.0))
+    titles = [e for e in SEED_ENTRIES if not e.arxiv_id]
+
+    def search(query: str, limit: int) -> list:  # type: ignore[type-arg]
+        return search_titles(client, query, limit)
+
+    one_by_one = {}
+    for e in titles:
+        paper = _best(e, search(title_query(e.title), RESULTS_PER_TITLE))
+        if paper is not None:
+            one_by_one[e.line] = paper.arxiv_id
+    asked = len(fake_arxiv.requests)
+    batched, errors = resolve_titles(titles, search)
+    assert errors == [] and len(one_by_one) == len(titles) - len(NOT_ON_ARXIV)
+    assert {line: p.arxiv_id for line, p in batched.items()} == one_by_one
+    batch_queries = {r["params"]["search_query"] for r in fake_arxiv.requests[asked:]}
+    assert len(batch_queries) <= 4  # 123 titles in a few queries, not 123
 
 
 @CLOCK

@@ -5,12 +5,17 @@ arXiv id (the old `### Title` format) are looked up on arXiv by title: a phrase 
 title, then a normalised fuzzy comparison of the returned titles; only a confident match is
 accepted, the rest are listed for the user. Importing twice changes nothing: an entry recorded
 before, or one snn-feed itself wrote to this log, is already known, not new.
+
+The titles are looked up many to a request (`batches`): their phrases OR-ed into one query
+within arXiv's query length, each entry then matched against the results that contain its
+phrase, as its own query would have returned them. A request whose results were cut at its
+limit may have lost some title's matches: its titles left unresolved are asked one by one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from snn_feed.journal.logparse import Entry, Stray, confident_match, normalize_t
 from snn_feed.pipeline import styles
 from snn_feed.pipeline.context import open_seams
 from snn_feed.pipeline.reconcile import log_texts
-from snn_feed.pipeline.relevance import code_url
+from snn_feed.pipeline.relevance import MAX_QUERY_BYTES, code_url
 from snn_feed.records import Paper
 from snn_feed.sanitize import storable
 from snn_feed.sources import api
@@ -29,8 +34,13 @@ from snn_feed.store import PaperState, Store
 
 log = logging.getLogger(__name__)
 
-TitleSearch = Callable[[str], list[Paper]]
-"""Papers whose titles match a phrase (arXiv's `ti:` search)."""
+TitleSearch = Callable[[str, int], list[Paper]]
+"""Up to so many papers whose titles match a query of `ti:` phrases (arXiv's search)."""
+Progress = Callable[[str, int, int, int], None]
+"""("titles", titles looked up, titles to look up, found so far): a progress bar's update."""
+
+RESULTS_PER_TITLE = 5
+"""The matches asked for per title, the best first: a title's own paper is among them."""
 
 
 @dataclass
@@ -84,8 +94,57 @@ def title_query(title: str) -> str:
     return 'ti:"' + " ".join(words) + '"'
 
 
+def batches(entries: Sequence[Entry], limit: int = MAX_QUERY_BYTES) -> list[list[Entry]]:
+    """`entries` in order, as many to a query as `limit` bytes (URL-encoded) take."""
+    from urllib.parse import quote_plus
+
+    out: list[list[Entry]] = []
+    size = 0
+    for entry in entries:
+        cost = len(quote_plus(title_query(entry.title) + " OR "))
+        if not out or size + cost > limit:
+            out.append([])
+            size = 0
+        out[-1].append(entry)
+        size += cost
+    return out
+
+
+def resolve_titles(
+    entries: Sequence[Entry], search: TitleSearch, progress: Progress | None = None
+) -> tuple[dict[int, Paper], list[str]]:
+    """The paper of each entry (by line) that a confident match finds, and an error line if
+    arXiv failed (the titles not looked up then stay unresolved; a later import asks again)."""
+    found: dict[int, Paper] = {}
+    done = 0
+    for batch in batches(entries):
+        limit = RESULTS_PER_TITLE * len(batch)
+        try:
+            results = search(" OR ".join(title_query(e.title) for e in batch), limit)
+            for entry in batch:
+                paper = _best(entry, _own_results(entry, results))
+                if paper is None and len(results) >= limit and len(batch) > 1:
+                    # Cut at the limit: this title's matches may be among those not sent.
+                    paper = _best(entry, search(title_query(entry.title), RESULTS_PER_TITLE))
+                if paper is not None:
+                    found[entry.line] = paper
+        except FetchError as err:
+            # arXiv is down or refusing: stop asking; a later import resumes the lookups.
+            left = len(entries) - done
+            return found, [f"line {batch[0].line}: {err}; {left} titles were not looked up "
+                           "(run import again later)"]  # fmt: skip
+        done += len(batch)
+        if progress is not None:
+            progress("titles", done, len(entries), len(found))
+    return found, []
+
+
 def import_log(
-    text: str, store: Store, search: TitleSearch | None, log_path: str | None = None
+    text: str,
+    store: Store,
+    search: TitleSearch | None,
+    log_path: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Record every entry of `text`, the log at `log_path`; resolve title-only entries with
     `search` (None: skip)."""
@@ -93,6 +152,11 @@ def import_log(
     report = ImportReport(entries=len(entries), strays=strays)
     known = {row.key: row for row in store.imported.all()}
     in_log = placed_in(store, log_path) if log_path else {}
+    looked_up: dict[int, Paper] = {}
+    if search is not None:
+        wanted = [e for e in entries if not e.arxiv_id and (
+            entry_key(e) not in known or known[entry_key(e)].arxiv_id is None)]  # fmt: skip
+        looked_up, report.errors = resolve_titles(wanted, search, progress)
     for entry in entries:
         key = entry_key(entry)
         if entry.arxiv_id:
@@ -107,15 +171,7 @@ def import_log(
         if key in known and not entry.arxiv_id:
             resolution = known[key].resolution
         if arxiv_id is None and search is not None:
-            try:
-                found = _resolve(entry, search)
-            except FetchError as err:
-                # arXiv is down or refusing: stop asking; a later import resumes the lookups.
-                report.errors.append(
-                    f"line {entry.line}: {err}; the remaining titles were not looked up "
-                    "(run import again later)"
-                )
-                found, search = None, None
+            found = looked_up.get(entry.line)
             if found is not None:
                 arxiv_id, resolution = found.arxiv_id, "title"
                 report.resolved.append((entry, found.arxiv_id))
@@ -142,25 +198,37 @@ def placed_in(store: Store, log_path: str) -> dict[str, bool]:
     return {r.arxiv_id: r.log_month is not None for r in rows if r.log_path == log_path}
 
 
-def import_file(settings: Settings, path: Path, *, resolve: bool = True) -> ImportReport:
+def import_file(
+    settings: Settings, path: Path, *, resolve: bool = True, progress: Progress | None = None
+) -> ImportReport:
     """`snn-feed import`: read the log at `path` and record its entries, under the lock, looking
     title-only entries up on arXiv unless `resolve` is false."""
     text = logfile.read_log(path)
     with open_seams(settings, commit=False) as seams:
         client = seams.client
 
-        def search(query: str) -> list[Paper]:
-            return api.search_titles(client, query)
+        def search(query: str, limit: int) -> list[Paper]:
+            return api.search_titles(client, query, limit)
 
         # Papers record the log they went to with links followed, as the sync's log path has.
-        report = import_log(text, seams.store, search if resolve else None, str(path.resolve()))
+        report = import_log(text, seams.store, search if resolve else None,
+                            str(path.resolve()), progress)  # fmt: skip
         report.style = styles.settle(seams.store, path.resolve(), log_texts(path, text))
         report.configured = settings.log.style
         return report
 
 
-def _resolve(entry: Entry, search: TitleSearch) -> Paper | None:
-    candidates = search(title_query(entry.title))
+def _own_results(entry: Entry, results: list[Paper]) -> list[Paper]:
+    """What the entry's own phrase query would have returned of `results`: those whose title
+    holds the phrase, the first `RESULTS_PER_TITLE` of them (arXiv's relevance order). A title
+    arXiv tokenizes otherwise than we do may hold none: then every result is a candidate (the
+    confident match, not the phrase, decides)."""
+    phrase = f" {title_query(entry.title)[4:-1]} "
+    own = [p for p in results if phrase in f" {normalize_title(p.title)} "]
+    return own[:RESULTS_PER_TITLE] if own else results
+
+
+def _best(entry: Entry, candidates: list[Paper]) -> Paper | None:
     best = confident_match(entry.title, [(p.arxiv_id, p.title) for p in candidates])
     log.info("title search for line %d: %s -> %s", entry.line, entry.title, best)
     return next((p for p in candidates if p.arxiv_id == best), None)
