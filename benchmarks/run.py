@@ -5,7 +5,8 @@
 
 1 arXiv requests per sync, 2 overhead beyond politeness and CPU per paper, 3 translation
 throughput, 4 log growth, 5 backfill at scale, 6 start-up (issue 7), 7 the learned ranking
-(issue 20). Each is also a script of its own in this folder, with options for other sizes.
+(issue 20), 8 requests to the engines (issue 21). Each is also a script of its own in this
+folder, with options for other sizes.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ FIGURES: list[tuple[str, str, list[str], list[str]]] = [
     ("5. Backfill at scale", "backfill.py", [], ["--sizes", "200,1000"]),
     ("6. Start-up", "startup.py", [], ["--runs", "2"]),
     ("7. Learned ranking", "ranking.py", [], ["--quick"]),
+    ("8. Requests to the engines", "engine_batches.py", [],
+     ["--count", "8", "--latency", "0.05"]),
 ]  # fmt: skip
 
 

@@ -303,8 +303,18 @@ class FakeTranslator(_Server):
         self.translate = translate
 
     def _chat(self, user: str) -> str:
-        """A model's answer: lines numbered 1..N (titles, as snn-feed sends them) come back
-        numbered as asked, each line's text through `translate`; anything else is one text."""
+        """A model's answer: a JSON array of {"id", "text"} (abstracts, many to a request)
+        comes back as {"translations": [...]} matched by id; lines numbered 1..N (titles, as
+        snn-feed sends them) come back numbered as asked, each line's text through
+        `translate`; anything else is one text."""
+        try:
+            items = json.loads(user)
+        except ValueError:
+            items = None
+        if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+            return json.dumps({"translations": [
+                {"id": i["id"], "text": self.translate(i["text"])} for i in items
+            ]}, ensure_ascii=False)  # fmt: skip
         lines = user.split("\n")
         prefixes = [f"{i}. " for i in range(1, len(lines) + 1)]
         pairs = list(zip(prefixes, lines, strict=True))
@@ -354,6 +364,9 @@ class FakeTranslator(_Server):
             ]}  # fmt: skip
             return _json(data)
         if path.endswith("/translate"):
+            if isinstance(text, list):  # LibreTranslate's batch: `q` a list, one answer each
+                data = {"translatedText": [self.translate(t) for t in text]}
+                return _json(data)
             data = {"translatedText": self.translate(text)}
             return Reply(200, json.dumps(data).encode(), {"Content-Type": "application/json"})
         return Reply(404, b"not found")

@@ -59,9 +59,31 @@ class FallbackChain:
             return result
         raise TranslationError("every engine failed: " + "; ".join(failures), engine=self.name)
 
+    @property
+    def batch_limit(self) -> int:
+        return getattr(self.engines[0], "batch_limit", 1)
+
+    def batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """Grouped as the first engine's requests carry them."""
+        first = self.engines[0]
+        if isinstance(first, Engine):
+            return first.batches(texts)
+        return [[i] for i in range(len(texts))]
+
+    def translate_batch(self, texts: Sequence[str]) -> list[Translation | TranslationError]:
+        """Each engine in turn gets the texts no engine before it translated, together."""
+        return self._in_turn(texts, lambda engine, some: _batch_of(engine, some))
+
     def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
         """Each engine in turn gets the lines no engine before it translated, all together:
         one engine's batch, not one request per line per engine."""
+        return self._in_turn(lines, lambda engine, some: engine.translate_lines(some))
+
+    def _in_turn(
+        self,
+        lines: Sequence[str],
+        ask: Callable[[Translator, list[str]], list[Translation | TranslationError]],
+    ) -> list[Translation | TranslationError]:
         results: list[Translation | TranslationError | None] = [None] * len(lines)
         failures: list[list[str]] = [[] for _ in lines]
         for engine in self.engines:
@@ -72,7 +94,7 @@ class FallbackChain:
                 for i in left:
                     failures[i].append(f"{engine.name}: resting after a rate limit")
                 continue
-            answers = engine.translate_lines([lines[i] for i in left])
+            answers = ask(engine, [lines[i] for i in left])
             cooled = False
             for i, answer in zip(left, answers, strict=True):
                 if isinstance(answer, Translation):
@@ -88,6 +110,20 @@ class FallbackChain:
             )
             for i, r in enumerate(results)
         ]  # fmt: skip
+
+
+def _batch_of(translator: Translator, texts: list[str]) -> list[Translation | TranslationError]:
+    """`texts` through `translator`'s batches, or one at a time if it has none."""
+    batch = getattr(translator, "translate_batch", None)
+    if batch is not None:
+        return list(batch(texts))
+    out: list[Translation | TranslationError] = []
+    for text in texts:
+        try:
+            out.append(translator.translate(text))
+        except TranslationError as err:
+            out.append(err)
+    return out
 
 
 def _exhausted(err: TranslationError) -> bool:
@@ -124,9 +160,11 @@ def make_translator(settings: TranslateSettings, cooldowns: Cooldowns | None = N
 
 def make_engine(settings: TranslateSettings) -> Engine:
     """The engine named by `settings.backend`."""
-    if settings.backend in ("deepl", "openai", "baidu"):
+    if settings.backend in ("deepl", "openai", "baidu", "libre"):
         from snn_feed.translation import http_engines
 
+        if settings.backend == "libre":
+            return http_engines.Libre(settings)
         return http_engines.ENGINES[settings.backend](settings)
     return DeepTranslatorEngine(settings)
 
@@ -137,27 +175,36 @@ def translate_many(
     concurrency: int,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Generator[tuple[str, str | TranslationError, str], None, None]:
-    """Translate (key, text) pairs with at most `concurrency` in flight; yield (key, text or
-    the error, engine) as each finishes. Stops submitting when `should_stop()` says so."""
-    pending = iter(items)
+    """Translate (key, text) pairs with at most `concurrency` requests in flight; yield (key,
+    text or the error, engine) as each finishes. An engine that takes several texts a request
+    (`batch_limit` > 1: DeepL, LibreTranslate, an OpenAI-compatible model) gets them so, as
+    many to a request as its limits allow. Stops submitting when `should_stop()` says so."""
+    listed = list(items)
+    texts = [text for _, text in listed]
+    if getattr(translator, "batch_limit", 1) > 1:
+        groups = translator.batches(texts)  # type: ignore[attr-defined]
+    else:
+        groups = [[i] for i in range(len(listed))]
+    pending = iter(groups)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="translate") as pool:
-        running: dict[Future[Translation], str] = {}
+        running: dict[Future[list[Translation | TranslationError]], list[int]] = {}
 
         def fill() -> None:
             while len(running) < concurrency and not should_stop():
-                item = next(pending, None)
-                if item is None:
+                group = next(pending, None)
+                if group is None:
                     return
-                running[pool.submit(translator.translate, item[1])] = item[0]
+                chosen = [texts[i] for i in group]
+                running[pool.submit(_batch_of, translator, chosen)] = group
 
         fill()
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                key = running.pop(future)
-                try:
-                    text, engine = future.result()
-                    yield key, text, engine
-                except TranslationError as err:
-                    yield key, err, err.engine
+                group = running.pop(future)
+                for i, result in zip(group, future.result(), strict=True):
+                    if isinstance(result, TranslationError):
+                        yield listed[i][0], result, result.engine
+                    else:
+                        yield listed[i][0], result.text, result.engine
             fill()

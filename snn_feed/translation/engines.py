@@ -57,7 +57,7 @@ class Translator(Protocol):
 # Characters per request each engine accepts (Google: 5000; MyMemory: 500 on its free tier).
 LIMITS = {"google": 4900, "libre": 4900, "mymemory": 480}
 # deep-translator's language codes differ per engine.
-_LIBRE_CODES = {"zh-cn": "zh", "zh-tw": "zt", "zh-hans": "zh", "zh-hant": "zt"}
+LIBRE_CODES = {"zh-cn": "zh", "zh-tw": "zt", "zh-hans": "zh", "zh-hant": "zt"}
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'\[])")
 
@@ -179,10 +179,16 @@ class RateLimit:
 
 class Engine:
     """What every engine shares: protected spans, pieces within the engine's size limit, a
-    check that each answer is a translation, and bounded retries. Subclasses send one piece."""
+    check that each answer is a translation, and bounded retries. Subclasses send one piece;
+    those whose API takes several texts a request (`batch_limit` > 1) send many
+    (`translate_batch`)."""
 
     name: str = "engine"
     limit: int = 4900
+    batch_limit: int = 1
+    """Texts (pieces of abstracts) one request may carry; 1: one a request."""
+    batch_chars: int = 0
+    """Characters one request may carry in all (0: `limit`)."""
 
     def __init__(
         self, settings: TranslateSettings, sleep: Callable[[float], None] = time.sleep
@@ -204,6 +210,118 @@ class Engine:
         parts = [self._with_retries(piece) for piece in split_text(masked, self.limit)]
         return Translation(restore("\n".join(parts), spans, self.name), self.name)
 
+    def batches(self, texts: Sequence[str]) -> list[list[int]]:
+        """`texts` (by index, in order) grouped as requests carry them: each group within
+        `batch_limit` pieces and `batch_chars` characters (a text longer than one request
+        takes a group of its own, and several requests)."""
+        if self.batch_limit <= 1:
+            return [[i] for i in range(len(texts))]
+        sizes = [len(protect(t)[0]) + 16 for t in texts]  # 16: a separator's worth
+        cap = self.batch_chars or self.limit
+        groups: list[list[int]] = []
+        chars = 0
+        for i, size in enumerate(sizes):
+            pieces = max(1, -(-size // self.limit))
+            if not groups or chars + size > cap or len(groups[-1]) + pieces > self.batch_limit:
+                groups.append([])
+                chars = 0
+            groups[-1].append(i)
+            chars += size
+        return groups
+
+    def translate_batch(self, texts: Sequence[str]) -> list[Translation | TranslationError]:
+        """Several texts, as few requests as `batches` allows: each text's pieces (within
+        `limit`) go out together and come back matched by position. A text whose piece came
+        back unusable is asked for again on its own (until `ONE_BY_ONE_FAILURES` in a row);
+        once the engine itself fails (down, a limit, a key), no further request is made and
+        the texts left carry that error."""
+        if self.batch_limit <= 1:
+            return [self._one(t) for t in texts]
+        masked = [protect(t) for t in texts]
+        pieces = [split_text(m, self.limit) for m, _ in masked]
+        results: dict[int, Translation | TranslationError] = {}
+        retry: list[int] = []
+        down: TranslationError | None = None
+        for group in self.batches(texts):
+            if down is not None:
+                results.update({i: down for i in group})
+                continue
+            sent = [(i, piece) for i in group for piece in pieces[i]]
+            answers = self._batch_answers([piece for _, piece in sent])
+            if isinstance(answers, TranslationError):
+                if bad_answer(answers):
+                    retry += group
+                else:
+                    down = answers
+                    results.update({i: answers for i in group})
+                continue
+            parts: dict[int, list[str | None]] = {i: [] for i in group}
+            for (i, piece), answer in zip(sent, answers, strict=True):
+                try:
+                    checked = check_translation(piece, answer, self.settings.target, self.name)
+                except TranslationError:
+                    checked = None
+                parts[i].append(checked)
+            for i in group:
+                if any(part is None for part in parts[i]):
+                    retry.append(i)
+                    continue
+                try:
+                    text = restore("\n".join(p or "" for p in parts[i]), masked[i][1], self.name)
+                except TranslationError:
+                    retry.append(i)  # a token lost in the batch: alone it may come back
+                    continue
+                results[i] = Translation(text, self.name)
+        self._alone(texts, sorted(retry), results, down, 0)
+        return [results[i] for i in range(len(texts))]
+
+    def _alone(
+        self,
+        texts: Sequence[str],
+        indices: Sequence[int],
+        results: dict[int, Translation | TranslationError],
+        down: TranslationError | None,
+        in_a_row: int,
+    ) -> tuple[TranslationError | None, int]:
+        """Each of `indices` without a result asked for on its own, until the engine fails
+        of itself or answers `ONE_BY_ONE_FAILURES` unusably in a row (the rest then carry
+        that error); the engine's failure, if any, and the unusable answers in a row."""
+        for i in indices:
+            if i in results:
+                continue
+            if down is not None:  # not sent: it would fail as the texts before it did
+                results[i] = down
+                continue
+            result = results[i] = self._one(texts[i])
+            if not isinstance(result, TranslationError):
+                in_a_row = 0
+                continue
+            in_a_row += 1
+            if not bad_answer(result) or in_a_row >= ONE_BY_ONE_FAILURES:
+                down = result
+        return down, in_a_row
+
+    def _batch_answers(self, pieces: list[str]) -> list[str] | TranslationError:
+        """One request's answers, one per piece, or why there are none ("bad answer": the
+        engine answered, but not with as many texts)."""
+        try:
+            answers = self._retrying(lambda: self._attempt_many(pieces))
+        except TranslationError as err:
+            return err
+        if len(answers) != len(pieces):
+            return TranslationError(
+                f"{self.name}: bad answer: {len(answers)} texts for {len(pieces)}", engine=self.name
+            )
+        return answers
+
+    def _attempt_many(self, pieces: list[str]) -> list[str]:
+        self._rate.wait()
+        return self._guarded(lambda: self._call_many(pieces))
+
+    def _call_many(self, pieces: list[str]) -> list[str]:
+        """One request for several pieces (engines with `batch_limit` > 1)."""
+        raise NotImplementedError
+
     def translate_lines(self, lines: Sequence[str]) -> list[Translation | TranslationError]:
         """Lines joined by newlines within the size limit, `MAX_LINES` to a request. A line
         whose answer is unusable (a batch that came back with more or fewer lines, a line that
@@ -219,19 +337,7 @@ class Engine:
             if down is None and len(group) > 1:
                 usable, down = self._batch(group, masked)
                 results.update(usable)
-            for index in group:
-                if index in results:
-                    continue
-                if down is not None:  # not sent: it would fail as the lines before it did
-                    results[index] = down
-                    continue
-                result = results[index] = self._one(texts[index])
-                if not isinstance(result, TranslationError):
-                    in_a_row = 0
-                    continue
-                in_a_row += 1
-                if not bad_answer(result) or in_a_row >= ONE_BY_ONE_FAILURES:
-                    down = result
+            down, in_a_row = self._alone(texts, group, results, down, in_a_row)
         return [results[i] for i in range(len(texts))]
 
     def _batch(
@@ -390,7 +496,7 @@ class DeepTranslatorEngine(Engine):
         elif self.name == "mymemory":
             engine = MyMemoryTranslator(source="english", target=s.target, email=s.email)
         elif self.name == "libre":
-            target = _LIBRE_CODES.get(s.target.lower(), s.target)
+            target = LIBRE_CODES.get(s.target.lower(), s.target)
             url = s.url.rstrip("/") + "/" if s.url else None
             # A self-hosted LibreTranslate needs no key, but deep-translator insists on one.
             engine = LibreTranslator(

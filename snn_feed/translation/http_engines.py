@@ -16,7 +16,13 @@ import httpx
 from snn_feed.config import TranslateSettings
 from snn_feed.deadlines import AnswerTooLarge, DeadlineExceeded, read_capped, within
 from snn_feed.errors import TranslationError
-from snn_feed.translation.engines import MAX_ANSWER_BYTES, Engine, unreachable_host
+from snn_feed.translation.engines import (
+    LIBRE_CODES,
+    MAX_ANSWER_BYTES,
+    DeepTranslatorEngine,
+    Engine,
+    unreachable_host,
+)
 from snn_feed.translation.lines import numbered, numbered_answer
 
 
@@ -68,9 +74,14 @@ def _kind(status: int) -> str:
 class DeepL(HttpEngine):
     name = "deepl"
     default_url = "https://api-free.deepl.com"
+    batch_limit = 50  # DeepL's most `text` fields a request
+    batch_chars = 100_000  # within its 128 KiB request body
 
     def _call(self, piece: str) -> str:
         return self._texts([piece])[0]
+
+    def _call_many(self, pieces: list[str]) -> list[str]:
+        return self._texts(pieces)
 
     def _call_lines(self, lines: list[str]) -> list[str]:
         return self._texts(lines)  # DeepL's own batch: one `text` per line, one answer each
@@ -120,13 +131,35 @@ def lines_prompt(target: str, terms_table: dict[str, str]) -> str:
     )
 
 
+def batch_prompt(target: str, terms_table: dict[str, str]) -> str:
+    """The instructions for several abstracts in one request, carrying the glossary."""
+    terms = "\n".join(f"- {en} -> {zh}" for en, zh in terms_table.items())
+    return (
+        f"The user's message is a JSON array of texts, each the abstract of a scientific paper "
+        f'with its "id". Translate each text into {target} (Simplified Chinese). Reply with one '
+        'JSON object only: {"translations": [{"id": ..., "text": ...}, ...]}, one item for each '
+        "text, with its id and its translation only. Keep tokens like ⟦0⟧ exactly as they are. "
+        f"Use these terms:\n{terms}"
+    )
+
+
 class OpenAI(HttpEngine):
     name = "openai"
     default_url = "https://api.openai.com/v1"
     limit = 12000
+    batch_limit = 20
+    batch_chars = 12000  # a day's abstracts in a few requests, each well within any context
 
     def _call(self, piece: str) -> str:
         return self._chat(prompt(self.settings.target, self.settings.glossary), piece)
+
+    def _call_many(self, pieces: list[str]) -> list[str]:
+        """The pieces as one JSON array, the answers matched back by id: a text the model left
+        out (or answered twice) comes back empty, and is asked for again on its own."""
+        sent = json.dumps([{"id": n, "text": p} for n, p in enumerate(pieces, 1)],
+                          ensure_ascii=False)  # fmt: skip
+        content = self._chat(batch_prompt(self.settings.target, self.settings.glossary), sent)
+        return by_id(content, len(pieces))
 
     def _call_lines(self, lines: list[str]) -> list[str]:
         instructions = lines_prompt(self.settings.target, self.settings.glossary)
@@ -149,6 +182,30 @@ class OpenAI(HttpEngine):
             return str(data["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError) as err:
             raise TranslationError("openai: bad answer: no message", engine=self.name) from err
+
+
+def by_id(content: str, count: int) -> list[str]:
+    """The texts of a batch answer (`{"translations": [{"id": 1, "text": ...}]}`, perhaps
+    fenced), in the order of ids 1..count; "" for an id missing, repeated or not text."""
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise TranslationError("openai: bad answer: not a JSON object", engine="openai") from err
+    items = data.get("translations") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise TranslationError("openai: bad answer: no translations", engine="openai")
+    found: dict[int, list[str]] = {}
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            key = item.get("id")
+            if isinstance(key, str) and key.isdigit():
+                key = int(key)
+            if isinstance(key, int) and not isinstance(key, bool):
+                found.setdefault(key, []).append(item["text"])
+    return [found[n][0] if len(found.get(n, [])) == 1 else "" for n in range(1, count + 1)]
 
 
 class Baidu(HttpEngine):
@@ -181,6 +238,40 @@ class Baidu(HttpEngine):
             return "\n".join(str(item["dst"]) for item in data["trans_result"])
         except (KeyError, TypeError) as err:
             raise TranslationError("baidu: bad answer: no result", engine=self.name) from err
+
+
+class LibreBatch(HttpEngine):
+    """LibreTranslate's `/translate` with `q` as a list (the libre engine's batches)."""
+
+    name = "libre"
+    default_url = "https://libretranslate.com"
+
+    def texts(self, pieces: list[str], target: str) -> list[str]:
+        payload: dict[str, Any] = {"q": pieces, "source": "en", "target": target,
+                                   "format": "text"}  # fmt: skip
+        if self.key:
+            payload["api_key"] = self.key
+        data = self._send("POST", "/translate", json=payload)
+        answers = data.get("translatedText") if isinstance(data, dict) else None
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise TranslationError("libre: bad answer: no list of translations", engine=self.name)
+        return answers
+
+
+class Libre(DeepTranslatorEngine):
+    """LibreTranslate: one text through deep-translator, many through its API's own batch
+    (`q` as a list, which deep-translator does not send)."""
+
+    batch_limit = 50
+
+    def __init__(self, settings: TranslateSettings) -> None:
+        super().__init__(settings)
+        self.batch_chars = self.limit
+        self._lists = LibreBatch(settings)
+
+    def _call_many(self, pieces: list[str]) -> list[str]:
+        target = LIBRE_CODES.get(self.settings.target.lower(), self.settings.target)
+        return self._lists.texts(pieces, target)
 
 
 ENGINES: dict[str, type[HttpEngine]] = {"deepl": DeepL, "openai": OpenAI, "baidu": Baidu}
