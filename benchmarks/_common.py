@@ -119,13 +119,20 @@ def seams_for(work: Path, log_path: Path) -> Iterator[Seams]:
         yield seams
 
 
-def existing_database(config: Path) -> None:
+def existing_database(config: Path, style: str | None = None) -> None:
     """Create and migrate the database `config` names, as every day's sync but the first
-    finds it (done here in-process: a `snn-feed db upgrade` would cost a process start)."""
+    finds it (done here in-process: a `snn-feed db upgrade` would cost a process start); with
+    `style`, the log's entry style settled too, as the first sync on a log records it (it
+    reads every entry of the log once, never again)."""
     from snn_feed.config import load_settings
+    from snn_feed.journal.paths import safe_log_path
     from snn_feed.store import open_store
 
-    open_store(load_settings(str(config)).database_url).engine.dispose()
+    settings = load_settings(str(config))
+    store = open_store(settings.database_url)
+    if style is not None:
+        store.log_styles.settle(str(safe_log_path(settings.log_path)), style, "detected")
+    store.engine.dispose()
 
 
 def parse_page(body: bytes) -> list[Paper]:

@@ -103,7 +103,7 @@ def sync_once(text: str, now: datetime) -> float:
         log.write_text(text, encoding="utf-8")
         config = write_config(work / "config.toml", arxiv_url=arxiv.url, translator_url=None,
                               log_path=log)  # fmt: skip
-        existing_database(config)
+        existing_database(config, style="hover")  # a day's sync, not the log's first
         run = snn_feed("sync", "--no-commit", "--config", str(config))
         if f"written {NEW}," not in run.stdout:
             raise SystemExit(f"expected {NEW} papers written: {run.stdout}{run.stderr}")

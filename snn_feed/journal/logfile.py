@@ -47,43 +47,41 @@ def insert_entries(
     nl = newline_of(text) if text else "\n"
     if not text:
         text = intro.replace("\n", nl)
-    lines = LINE.findall(text)
     body = (nl + nl).join(entries) + nl
 
-    target = next(
-        (
-            i
-            for i, line in enumerate(lines)
-            if (m := MONTH_HEADING.match(line.rstrip("\r\n")))
-            and (int(m.group(1)), int(m.group(2))) == (year, month)
-        ),
-        None,
-    )
-    if target is not None:
-        end = next(
-            (i for i in range(target + 1, len(lines)) if _BOUNDARY.match(lines[i])), len(lines)
-        )
-        last = end - 1
-        while last > target and not lines[last].strip():
-            last -= 1
-        offset = sum(len(line) for line in lines[: last + 1])
-        lead = nl if lines[last].endswith(("\n", "\r")) else nl + nl
-        return text[:offset] + lead + body + text[offset:]
+    # The month's section is read line by line from the top and no further than its end: the
+    # current month is the log's first, and the rest of a long log is never split into lines.
+    lines = ((m.start(), m.group()) for m in LINE.finditer(text))
+    for start, line in lines:
+        heading = MONTH_HEADING.match(line.rstrip("\r\n"))
+        if heading and (int(heading.group(1)), int(heading.group(2))) == (year, month):
+            last = (start, line)  # the section's last line that is not blank
+            for at, after in lines:
+                if _BOUNDARY.match(after):
+                    break
+                if after.strip():
+                    last = (at, after)
+            offset = last[0] + len(last[1])
+            lead = nl if last[1].endswith(("\n", "\r")) else nl + nl
+            return text[:offset] + lead + body + text[offset:]
 
     section = month_heading(year, month, padded) + nl + nl + body + nl
+    lines_of = LINE.findall(text)  # a new month: once a month, every line
     # Months are newest first: the new one goes above the first older dated section ("2020.7~8"
     # counts as July 2020), else below the last dated section, else at the end.
     dated = [
         (i, (int(m.group(1)), int(m.group(2))))
-        for i, line in enumerate(lines)
+        for i, line in enumerate(lines_of)
         if (m := DATED_HEADING.match(line))
     ]
     older = next((i for i, key in dated if key < (year, month)), None)
     if older is None and dated:
-        last = dated[-1][0]
-        older = next((i for i in range(last + 1, len(lines)) if _BOUNDARY.match(lines[i])), None)
+        final = dated[-1][0]
+        older = next(
+            (i for i in range(final + 1, len(lines_of)) if _BOUNDARY.match(lines_of[i])), None
+        )
     if older is not None:
-        offset = sum(len(line) for line in lines[:older])
+        offset = sum(len(line) for line in lines_of[:older])
         return text[:offset] + section + text[offset:]
     if not text:
         return section

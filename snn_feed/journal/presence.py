@@ -14,16 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from snn_feed.ids import OWN_LINK, linked_id
 from snn_feed.journal.logparse import normalize_title, title_similarity
 
 
-def entry_ids(text: str) -> set[str]:
-    """Versionless arXiv ids of the entries in a log's text, each from its own link."""
+def entry_ids(text: str) -> frozenset[str]:
+    """Versionless arXiv ids of the entries in a log's text, each from its own link.
+
+    A sync reads the log before it fetches and again before it writes (someone may have edited
+    it meanwhile): an unchanged text is not searched twice. The last few texts are kept (by
+    value: a text read again is the same key), the file and its archives."""
+    return _entry_ids(text)
+
+
+@lru_cache(maxsize=4)
+def _entry_ids(text: str) -> frozenset[str]:
     if "\r" in text:  # a line ends at a lone \r too, where `^` would not see it start
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return {linked_id(m.group(1) or m.group(2)) for m in OWN_LINK.finditer(text)}
+    return frozenset(linked_id(own or heading) for own, heading in OWN_LINK.findall(text))
 
 
 @dataclass(frozen=True)
