@@ -265,7 +265,9 @@ def serve(settings: Settings) -> None:
     stops at a safe point and exits 0 within [schedule] stop_timeout_seconds.
     """
     from snn_feed.service.scheduler import Service
+    from snn_feed.startup import resume_gc
 
+    resume_gc()  # a service lives for days: its idle hours are the collector's too
     sys.exit(Service(settings).serve())
 
 

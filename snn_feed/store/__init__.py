@@ -57,8 +57,11 @@ def open_store(url: str, *, create: bool = True) -> Store:
     database (a full disk, a read-only file system, a damaged file, a newer schema, a missing
     table) is a one-line `DatabaseError`, here or at the first statement that meets it.
     """
+    from snn_feed.startup import resume_gc
     from snn_feed.store import migrate
     from snn_feed.store.tables import Base
+
+    resume_gc()  # every module a command needs is loaded by now (snn_feed/startup.py)
 
     prefix = "sqlite:///"
     if url.startswith(prefix) and url != "sqlite:///:memory:":
