@@ -8,8 +8,9 @@ before, or one snn-feed itself wrote to this log, is already known, not new.
 
 The titles are looked up many to a request (`batches`): their phrases OR-ed into one query
 within arXiv's query length, each entry then matched against the results that contain its
-phrase, as its own query would have returned them. A request whose results were cut at its
-limit may have lost some title's matches: its titles left unresolved are asked one by one.
+phrase, as its own query would have returned them. A title no result holds the phrase of
+(not on arXiv, or worded otherwise there), and those of a request whose results were cut at
+its limit, are asked one by one, as before.
 """
 
 from __future__ import annotations
@@ -122,9 +123,11 @@ def resolve_titles(
         try:
             results = search(" OR ".join(title_query(e.title) for e in batch), limit)
             for entry in batch:
-                paper = _best(entry, _own_results(entry, results))
-                if paper is None and len(results) >= limit and len(batch) > 1:
-                    # Cut at the limit: this title's matches may be among those not sent.
+                own = _own_results(entry, results)
+                paper = _best(entry, own)
+                if paper is None and len(batch) > 1 and (not own or len(results) >= limit):
+                    # No result holds its phrase (arXiv may read a title's words otherwise
+                    # than we do), or the results were cut at their limit: ask as before.
                     paper = _best(entry, search(title_query(entry.title), RESULTS_PER_TITLE))
                 if paper is not None:
                     found[entry.line] = paper
@@ -220,12 +223,10 @@ def import_file(
 
 def _own_results(entry: Entry, results: list[Paper]) -> list[Paper]:
     """What the entry's own phrase query would have returned of `results`: those whose title
-    holds the phrase, the first `RESULTS_PER_TITLE` of them (arXiv's relevance order). A title
-    arXiv tokenizes otherwise than we do may hold none: then every result is a candidate (the
-    confident match, not the phrase, decides)."""
+    holds the phrase, the first `RESULTS_PER_TITLE` of them (arXiv's relevance order)."""
     phrase = f" {title_query(entry.title)[4:-1]} "
     own = [p for p in results if phrase in f" {normalize_title(p.title)} "]
-    return own[:RESULTS_PER_TITLE] if own else results
+    return own[:RESULTS_PER_TITLE]
 
 
 def _best(entry: Entry, candidates: list[Paper]) -> Paper | None:
