@@ -280,3 +280,17 @@ def test_the_servers_key_is_sent_to_it_and_never_shown(
     for text in (synced.stdout, synced.stderr, shown.stdout, shown.stderr):
         assert secret not in text
     assert secret.encode() not in database
+
+
+def test_a_server_that_refuses_the_requests_options_is_asked_without_them(
+    model: FakeModel,
+) -> None:
+    model.script.append(Reply(400, b'{"error": {"message": "Unsupported parameter: max_tokens"}}'))
+    client = summarizer(model)
+    for _ in range(2):
+        result, _ = client.summarize("A title", ABSTRACT)
+        assert not isinstance(result, TranslationError)
+    sent = [r["params"] for r in model.chats()]
+    assert "max_tokens" in sent[0] and "response_format" in sent[0]
+    assert all("max_tokens" not in p and "response_format" not in p for p in sent[1:])
+    assert len(sent) == 3  # refused, asked again without them, and so from then on

@@ -52,6 +52,8 @@ class Summarizer(HttpEngine):
         )  # fmt: skip
         super().__init__(as_engine, transport)  # type: ignore[arg-type]
         self.summary = settings
+        self._plain = False
+        """The server refused the request's options once (HTTP 400): sent without them."""
         self._instructions = instructions(glossary, details=settings.details)
 
     def estimate(self, title: str, abstract: str) -> int:
@@ -90,20 +92,32 @@ class Summarizer(HttpEngine):
             raise TranslationError(f"summary: bad answer: {err}", engine=self.name) from err
 
     def _ask(self, title: str, abstract: str) -> dict[str, Any]:
-        data = self._send(
-            "POST", "/chat/completions",
-            headers={"Authorization": f"Bearer {self.key}"} if self.key else {},
-            json={
-                "model": self.summary.model,
-                "temperature": 0,
-                "max_tokens": MAX_ANSWER_TOKENS[self.summary.details],
-                "response_format": {"type": "json_object"},
-                "messages": [
-                    {"role": "system", "content": self._instructions},
-                    {"role": "user", "content": question(title, abstract)},
-                ],
-            },
-        )  # fmt: skip
+        request: dict[str, Any] = {
+            "model": self.summary.model,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": self._instructions},
+                {"role": "user", "content": question(title, abstract)},
+            ],
+        }
+        # Not every server takes every option: OpenAI's reasoning models refuse `max_tokens`
+        # and some local servers `response_format`, with HTTP 400. Refused once, the request
+        # goes without them from then on (the prompt asks for JSON, and the checks hold).
+        options = {} if self._plain else {
+            "max_tokens": MAX_ANSWER_TOKENS[self.summary.details],
+            "response_format": {"type": "json_object"},
+        }  # fmt: skip
+        try:
+            data = self._post({**request, **options})
+        except TranslationError as err:
+            if err.status != 400 or not options:
+                raise
+            self._plain = True
+            data = self._post(request)
         if not isinstance(data, dict):
             raise TranslationError("summary: bad answer: not a JSON object", engine=self.name)
         return data
+
+    def _post(self, body: dict[str, Any]) -> Any:
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        return self._send("POST", "/chat/completions", headers=headers, json=body)
