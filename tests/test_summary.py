@@ -294,3 +294,20 @@ def test_a_server_that_refuses_the_requests_options_is_asked_without_them(
     assert "max_tokens" in sent[0] and "response_format" in sent[0]
     assert all("max_tokens" not in p and "response_format" not in p for p in sent[1:])
     assert len(sent) == 3  # refused, asked again without them, and so from then on
+
+
+def test_a_summary_stage_that_breaks_costs_the_sync_nothing(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, model: FakeModel,
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from snn_feed.pipeline.summarizing import Summarizing
+
+    def broken(self: Summarizing) -> None:
+        raise RuntimeError("a bug in the summary stage")
+
+    monkeypatch.setattr(Summarizing, "run", broken)
+    config = setup_sync(tmp_path, fake_arxiv, fake_translator, model)
+    result = sync_at(config, NOW)
+    assert result.status.name == "DONE" and result.summary.written == 4
+    assert result.summary.summarised == 0
+    assert "summary: none made in this run: a bug in the summary stage" in caplog.text

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from snn_feed.config import Settings
 from snn_feed.config.output import TOPICS_MESSAGE
 from snn_feed.errors import (
+    DatabaseError,
     ExitStatus,
     ExportError,
     FetchError,
@@ -159,7 +160,7 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         unusable = translated.unusable
         seams.safe_point()
         if settings.summary.enabled:  # before writing, so that a summary in time is shown
-            summary.summarised = seams.summarizing().run().made
+            summary.summarised = _summarise(seams)
             seams.safe_point()
         linking.find_code_links(store, settings.links, seams.safe_point)
         for t in topics:
@@ -207,6 +208,19 @@ def sync(seams: Seams, options: SyncOptions) -> SyncResult:
         error=f"could not translate: {unusable}" if unusable and summary.pending else None,
     )  # fmt: skip
     return SyncResult(summary, status, unusable=unusable)
+
+
+def _summarise(seams: Seams) -> int:
+    """The summary stage: summaries made. Whatever goes wrong in it is a warning: a summary is
+    an extra, and the papers are written without one (the database's own failures excepted:
+    every stage after this one needs it)."""
+    try:
+        return seams.summarizing().run().made
+    except (Interrupted, DatabaseError):
+        raise
+    except Exception as err:
+        log.warning("summary: none made in this run: %s", err)
+        return 0
 
 
 def _repositories(topics: list[Seams]) -> list[tuple[GitRepo | None, list[Seams]]]:
