@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import run_cli, write_config
 from fakes import FakeArxiv, FakeEntry
 from hypothesis import given
@@ -139,3 +140,19 @@ def test_the_ranking_benchmark_ranks_the_held_out_hand_made_log(capsys) -> None:
     assert [r[0] for r in rows] == ["keywords only", "learned", "blended"]
     for _, auc, hits, n in rows:
         assert 0 <= float(auc) <= 1 and int(n) == int(held[2]) and int(hits) <= int(n)
+
+
+def test_learning_without_scikit_learn_is_a_config_error_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from snn_feed.errors import ConfigError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "sklearn" else real(name, *a))  # fmt: skip
+    config = tmp_path / "config.toml"
+    config.write_text("[score]\nlearn = true\n")
+    with pytest.raises(ConfigError, match=r"score.learn: .*pip install 'snn-feed\[learn\]'"):
+        load_settings(config, environ={})

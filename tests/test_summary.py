@@ -85,6 +85,7 @@ def test_a_summary_comes_back_checked_with_its_tokens_and_the_glossary_in_the_pr
         ('{"tldr": "' + "很长" * 80 + '"}', "at most 150"),
         ('{"summary": "本文提出一种新的脉冲网络训练方法。"}', "no tldr"),
         ('["本文提出一种新的脉冲网络训练方法。"]', "not a JSON object"),
+        ("[" * 5000 + "]" * 5000, "not a JSON object"),  # deeper than the JSON parser goes
     ],
 )  # fmt: skip
 def test_an_answer_that_is_no_summary_is_refused_and_not_asked_for_again_at_once(
@@ -311,3 +312,34 @@ def test_a_summary_stage_that_breaks_costs_the_sync_nothing(
     assert result.status.name == "DONE" and result.summary.written == 4
     assert result.summary.summarised == 0
     assert "summary: none made in this run: a bug in the summary stage" in caplog.text
+
+
+def test_late_summaries_beyond_a_digests_papers_wait_and_none_is_told_twice(
+    tmp_path: Path, fake_arxiv: FakeArxiv, fake_translator: FakeTranslator, model: FakeModel
+) -> None:
+    with running(FakeWebhook()) as hook:
+        config = setup_sync(tmp_path, fake_arxiv, fake_translator, model,
+                            notify__urls=[hook.url()], notify__max_papers=3)  # fmt: skip
+        model.fault = lambda request: Reply(503, b"{}")
+        sync_at(config, NOW)
+        model.fault = None
+        sync_at(config, NOW + timedelta(hours=1))
+        sync_at(config, NOW + timedelta(hours=2))
+        told = [m["message"] for m in hook.taken[1:]]
+        tldrs = [tldr_of(f"Title: {e.title}") for e in fake_arxiv.entries]
+        assert [sum(t in m for t in tldrs) for m in told] == [3, 1]  # 3 a digest, then the rest
+        assert all(sum(m.count(t) for m in told) == 1 for t in tldrs)
+        # A new model makes every summary again: nobody is told of them a second time.
+        config = setup_sync(tmp_path, fake_arxiv, fake_translator, model, summary__model="m2",
+                            notify__urls=[hook.url()], notify__max_papers=3)  # fmt: skip
+        assert sync_at(config, NOW + timedelta(hours=3)).summary.summarised == 4
+        assert len(hook.taken) == 3
+
+
+def test_a_server_that_reports_no_tokens_is_charged_its_estimate(model: FakeModel) -> None:
+    model.script.append(Reply(200, answer_of('{"tldr": "本文提出一种新的脉冲网络训练方法。"}',
+                                             usage={"total_tokens": 0})))  # fmt: skip
+    client = summarizer(model)
+    result, tokens = client.summarize("A title", ABSTRACT)
+    assert not isinstance(result, TranslationError)
+    assert tokens == client.estimate("A title", ABSTRACT) > 0

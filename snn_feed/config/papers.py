@@ -159,6 +159,16 @@ class ScoreSettings(_Section):
         "keeps the paper.",
     )
 
+    @field_validator("learn")
+    @classmethod
+    def _learnable(cls, value: bool) -> bool:
+        """Said at once, not on the day the log first has enough to learn from."""
+        import importlib.util
+
+        if value and importlib.util.find_spec("sklearn") is None:
+            raise ValueError("needs scikit-learn: pip install 'snn-feed[learn]'")
+        return value
+
     @field_validator("keywords")
     @classmethod
     def _weights(cls, value: dict[str, float]) -> dict[str, float]:

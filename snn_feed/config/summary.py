@@ -15,7 +15,7 @@ class SummarySettings(_Section):
     abstract all the same, and a summary made later shows in the site, the Atom feed and the
     next digest (the log is append-only). Answers are checked (length, Chinese, no Markdown or
     HTML, no URL the abstract does not have) and cached by abstract, model, prompt and glossary
-    version."""
+    version (and `details`)."""
 
     enabled: bool = Field(default=False, description="Summarise papers.")
     url: HttpUrl = Field(

@@ -141,7 +141,7 @@ def digest(
         told = f"<br>一句话：{_h(p.tldr)}" if p.tldr else ""
         page.append(item + "<br>" + " · ".join(links) + told + "</li>")
     page.append("</ol>")
-    if late := ranked([p for p in late if p.tldr])[: max(0, limit - len(shown))]:
+    if late := ranked([p for p in late if p.tldr]):  # as many as the digest took on (record)
         text += ["", "summaries of papers told of before:"]
         mark += ["", "**summaries of papers told of before:**"]
         page.append("<p><b>summaries of papers told of before:</b></p><ul>")

@@ -96,7 +96,12 @@ def record(
         digest_to = [target_key(t.url) for t in notify.urls if t.wants_digest_of(topic)]
         topical = store.for_topic(topic)
         untold = topical.notices.untold(written_counts=not settings.git.commit)
-        late = topical.notices.late_summaries() if settings.summary.enabled else []
+        # As many late summaries as a digest shows; the rest wait for the next digest.
+        late = (
+            topical.notices.late_summaries()[: notify.max_papers]
+            if settings.summary.enabled
+            else []
+        )
         if untold or late:
             topical.notices.digest(untold, day, digest_to, now, late)
 

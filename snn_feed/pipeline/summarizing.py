@@ -79,7 +79,6 @@ class Summarizing:
             return done
         day = self.day()
         budget = self.settings.max_tokens_per_day
-        spent = self.store.summaries.spent(day)
         client = self._client or Summarizer(self.settings, self.glossary.terms)
         reserved: dict[Future[Answer], int] = {}
         in_a_row = 0
@@ -92,6 +91,8 @@ class Summarizing:
             return max(client.estimate(paper.title, paper.abstract), average)
 
         def fits(paper: _Paper) -> bool:
+            # The database's count: another host sharing it may be spending the same day.
+            spent = self.store.summaries.spent(day)
             if spent + sum(reserved.values()) + cost(paper) <= budget:
                 return True
             done.over_budget = True
@@ -103,10 +104,8 @@ class Summarizing:
         for paper, (result, tokens) in _ask_many(client, todo, self.settings.concurrency,
                                                   fits, enough, reserved, cost):  # fmt: skip
             now = self.clock()
-            spent += tokens
             if tokens:
                 seen[1:] = [seen[1] + tokens, seen[2] + 1]
-            if tokens:
                 self.store.summaries.spend(day, tokens)
             if isinstance(result, Summary):
                 in_a_row = 0

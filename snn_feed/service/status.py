@@ -178,7 +178,7 @@ class MonthScores:
                 shown = " ".join(f"[{s}]x{scores.count(s)}" for s in sorted(set(scores))[::-1])
                 out.append(f"  {venue:<{width}} {len(scores):>4}  {shown}")
         if (learned := self.learned) is not None:
-            if not learned.get("for"):
+            if "for" not in learned:
                 out.append(f"learned ranking: too few papers to learn from yet ({learned['kept']} "
                            f"kept, {learned['other']} not kept; at least {learned['least']} of "
                            "each); the keywords score alone")  # fmt: skip

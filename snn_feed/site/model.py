@@ -57,7 +57,8 @@ class SitePaper:
     def search_text(self) -> str:
         """Everything the search matches a query against, normalised."""
         parts = [self.title, self.title_zh or "", " ".join(self.authors), self.venue or "",
-                 self.tldr or "", self.abstract_zh or "", self.abstract or ""]  # fmt: skip
+                 self.tldr or "", *(text for _, text in self.points), self.abstract_zh or "",
+                 self.abstract or ""]  # fmt: skip
         return normalise(" ".join(parts))
 
 

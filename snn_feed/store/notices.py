@@ -42,12 +42,13 @@ class Notices(Repository):
         """Papers of this topic told of by a digest before their summary was made, whose
         summary no digest has told of yet."""
         told = aliased(NoticeRow)
-        made_since = (
-            select(SummaryRow.arxiv_id)
-            .where(SummaryRow.arxiv_id == TopicPaperRow.arxiv_id, SummaryRow.tldr.is_not(None),
-                   SummaryRow.made_at > told.created_at)
-            .exists()
-        )  # fmt: skip
+        made = select(SummaryRow.arxiv_id).where(
+            SummaryRow.arxiv_id == TopicPaperRow.arxiv_id, SummaryRow.tldr.is_not(None)
+        )
+        made_since = made.where(SummaryRow.made_at > told.created_at).exists()
+        # A paper whose digest showed a summary is not told of again when a new prompt or
+        # model makes it another.
+        made_before = made.where(SummaryRow.made_at <= told.created_at).exists()
         with self.session() as s:
             return list(
                 s.scalars(
@@ -57,6 +58,7 @@ class Notices(Repository):
                         TopicPaperRow.topic == self.topic,
                         TopicPaperRow.summary_notice_id.is_(None),
                         made_since,
+                        ~made_before,
                     )
                     .order_by(TopicPaperRow.arxiv_id)
                 )

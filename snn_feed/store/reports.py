@@ -78,7 +78,8 @@ class PaperReports(Repository):
             by_hand = {m for section in sections if (m := _month_of(section))}
             rows = s.execute(
                 select(PaperRow.arxiv_id, PaperRow.title, PaperRow.abstract,
-                       PaperRow.published, TopicPaperRow.state, TopicPaperRow.origin)
+                       PaperRow.published, TopicPaperRow.state, TopicPaperRow.origin,
+                       TopicPaperRow.log_month)
                 .join(TopicPaperRow, TopicPaperRow.arxiv_id == PaperRow.arxiv_id)
                 .where(TopicPaperRow.topic == self.topic)
             ).all()  # fmt: skip
@@ -88,9 +89,12 @@ class PaperReports(Repository):
                 .where(PaperRow.arxiv_id.not_in(mine))
             ).all()  # fmt: skip
         out = []
-        for arxiv_id, title, abstract, published, state, origin in rows:
+        for arxiv_id, title, abstract, published, state, origin, log_month in rows:
             if state in PLACED:
-                unlisted = origin == "backfill" and f"{published:%Y-%m}" in by_hand
+                # The month it went under in the log (as the hand-made log's headings are in
+                # the log's time zone), else its submission's.
+                month = _month_of(log_month or "") or f"{published:%Y-%m}"
+                unlisted = origin == "backfill" and month in by_hand
                 out.append((arxiv_id, title, abstract, not unlisted))
             elif state == PaperState.SKIPPED:
                 out.append((arxiv_id, title, abstract, False))

@@ -88,7 +88,7 @@ def check_summary(content: str, abstract: str, *, details: bool) -> Summary:
     text = match.group(1) if match else content.strip()
     try:
         data = json.loads(text)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # nested a thousand deep is no summary either
         raise Refused("not a JSON object") from err
     if not isinstance(data, dict):
         raise Refused("not a JSON object")

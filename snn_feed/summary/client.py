@@ -78,7 +78,7 @@ class Summarizer(HttpEngine):
         data = self._guarded(lambda: self._ask(title, abstract))
         usage = data.get("usage") if isinstance(data, dict) else None
         total = usage.get("total_tokens") if isinstance(usage, dict) else None
-        tokens.append(total if isinstance(total, int) and 0 <= total < 10**7 else
+        tokens.append(total if isinstance(total, int) and 0 < total < 10**7 else
                       self.estimate(title, abstract))  # fmt: skip
         try:
             content = data["choices"][0]["message"]["content"]

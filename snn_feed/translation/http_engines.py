@@ -192,7 +192,7 @@ def by_id(content: str, count: int) -> list[str]:
         text = text.strip("`").removeprefix("json").strip()
     try:
         data = json.loads(text)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:
         raise TranslationError("openai: bad answer: not a JSON object", engine="openai") from err
     items = data.get("translations") if isinstance(data, dict) else None
     if not isinstance(items, list):
