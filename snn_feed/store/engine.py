@@ -10,7 +10,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic, sleep
@@ -223,11 +223,21 @@ def command_lock(url: str, timeout: float, holder: str) -> Iterator[str | None]:
                     )
                 sleep(min(left, _LOCK_POLL_SECONDS))
             (session,) = [r.session for r in _holders(connection) if r.ours]
-            # No unlock on the way out: closing the session (below) lets go of the lock, even
-            # when the connection broke meanwhile, where an unlock would fail.
-            yield str(session)
+            try:
+                yield str(session)
+            finally:
+                _unlock(connection)
     finally:
         engine.dispose()
+
+
+def _unlock(connection: Connection) -> None:
+    """Let go of the command lock before the session closes. Closing it lets go too, even when
+    the connection broke meanwhile (where this fails, quietly), but only once the server has
+    seen the client leave: a command started right after this one could find the lock still
+    held, and give up as busy."""
+    with suppress(DBAPIError, DatabaseError):
+        connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_COMMAND_KEY})
 
 
 def command_lock_holders(engine: Engine) -> set[str] | None:
