@@ -141,7 +141,9 @@ def test_serve_catches_up_on_start_then_syncs_on_schedule(
 def test_sigterm_during_a_run_stops_safely_and_the_next_start_finishes(
     setup, tmp_path: Path, fake_translator: FakeTranslator, log_repo: Path, fake_arxiv: FakeArxiv
 ) -> None:
-    fake_translator.translate = slow_zh(0.8)
+    # Slow enough that the stop lands mid-translation on a busy machine too (12 papers, 4 at a
+    # time: 6 s of translating, where 0.8 s a paper left 2.4 s, once not enough in CI).
+    fake_translator.translate = slow_zh(2.0)
     config = setup()
     before = (log_repo / "README.md").read_bytes()
     with serving(config) as service:
