@@ -98,7 +98,12 @@ def text_of(title: str, abstract: str) -> str:
     return f"{title}\n{abstract}"
 
 
+def examples_of(store: Store) -> list[Example]:
+    """What the store's topic learns from now."""
+    return [Example(key, text_of(title, abstract), kept)
+            for key, title, abstract, kept in store.reports.training_set()]  # fmt: skip
+
+
 def ranker_for(store: Store) -> Ranker | None:
     """The ranker of the store's topic, trained on its papers now."""
-    return train([Example(key, text_of(title, abstract), kept)
-                  for key, title, abstract, kept in store.reports.training_set()])  # fmt: skip
+    return train(examples_of(store))

@@ -227,13 +227,13 @@ def _learned(store: Store, settings: Settings) -> dict[str, Any]:
     """The ranking as the next sync learns it: trained on the topic's papers now."""
     from snn_feed.pipeline import learning
 
-    examples = store.reports.training_set()
-    kept = sum(e[3] for e in examples)
+    examples = learning.examples_of(store)  # read once: the counts and the training
+    kept = sum(e.kept for e in examples)
     out: dict[str, Any] = {
         "kept": kept, "other": len(examples) - kept, "least": learning.MIN_EXAMPLES,
         "weight": settings.score.learn_weight,
     }  # fmt: skip
-    if (ranker := learning.ranker_for(store)) is not None:
+    if (ranker := learning.train(examples)) is not None:
         out["for"], out["against"] = ranker.top_terms()
     return out
 
